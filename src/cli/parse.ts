@@ -1,0 +1,77 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { AppError } from '../errors.ts';
+import { checkPattern, compileExceptions } from '../exceptions/match.ts';
+import { isFormat, FORMATS } from '../parsers/index.ts';
+import { classify } from '../reports/classify.ts';
+import { createSafeParser } from '../reports/parse-safely.ts';
+import type { CliContext } from './context.ts';
+import { json } from './format.ts';
+
+export interface ParseFlags {
+  format: string;
+  exception: string[];
+  exitCode?: string;
+  json?: boolean;
+}
+
+function openInput(file: string, stdin: Readable): Readable {
+  return file === '-' ? stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
+}
+
+/** backupbot parse FILE|- : the verdict for one log, without touching the database. */
+export async function parseCommand(ctx: CliContext, file: string, flags: ParseFlags): Promise<void> {
+  if (!isFormat(flags.format)) throw new AppError('usage', `--format must be one of ${FORMATS.join(', ')}; got "${flags.format}".`);
+  for (const p of flags.exception) {
+    const problem = checkPattern(p);
+    if (problem) throw new AppError('usage', problem);
+  }
+  let exitCode: number | null = null;
+  if (flags.exitCode !== undefined) {
+    if (!/^\d{1,3}$/.test(flags.exitCode) || Number(flags.exitCode) > 255) {
+      throw new AppError('usage', `--exit-code must be a whole number from 0 to 255; got "${flags.exitCode}".`);
+    }
+    exitCode = Number(flags.exitCode);
+  }
+  const parser = createSafeParser(flags.format, { isExcepted: compileExceptions(flags.exception) });
+  try {
+    for await (const chunk of openInput(file, ctx.io.stdin)) parser.push(chunk as Buffer);
+  } catch (err) {
+    throw new AppError('unreadable', `Cannot read ${file === '-' ? 'standard input' : file}: ${(err as Error).message}`);
+  }
+  const parsed = parser.end();
+  const verdict = classify(parsed, exitCode);
+  if (flags.json) {
+    ctx.io.out(
+      json({
+        format: parsed.format,
+        parserVersion: parsed.parserVersion,
+        code: verdict.code,
+        status: verdict.status,
+        meaning: verdict.meaning,
+        hint: verdict.hint,
+        reason: verdict.reason,
+        completed: parsed.completed,
+        okByExceptions: verdict.okByExceptions,
+        fileErrors: parsed.fileErrors.map(({ path, kind, message, excepted, line }) => ({ path, kind, message, excepted, line })),
+        counts: { fileErrors: parsed.fileErrorCount, excepted: parsed.exceptedCount, vanished: parsed.vanishedCount, lines: parsed.lines, bytes: parsed.bytes },
+        messages: parsed.messages,
+        finalLines: parsed.finalLines.map((l) => l.text),
+        stats: parsed.stats,
+      }),
+    );
+    return;
+  }
+  const lines = [`${verdict.status.toUpperCase()}  code ${verdict.code}: ${verdict.meaning}`];
+  if (verdict.reason) lines.push(`why:  ${verdict.reason}`);
+  if (verdict.status !== 'ok') lines.push(`do:   ${verdict.hint}`);
+  if (parsed.fileErrorCount > 0) {
+    lines.push(`file errors: ${parsed.fileErrorCount} (${parsed.exceptedCount} excepted, ${parsed.vanishedCount} vanished)`);
+    for (const e of parsed.fileErrors.slice(0, 50)) {
+      lines.push(`  ${e.excepted ? 'excepted ' : ''}${e.kind.padEnd(10)} ${JSON.stringify(e.path)}  (line ${e.line})`);
+    }
+    if (parsed.fileErrorCount > 50) lines.push(`  ... and ${parsed.fileErrorCount - 50} more (use --json)`);
+  }
+  for (const m of parsed.messages.slice(0, 10)) lines.push(`note: ${m}`);
+  ctx.io.out(lines.join('\n') + '\n');
+}

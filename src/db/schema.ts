@@ -1,0 +1,169 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { TransferStats } from '../parsers/types.ts';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+const tstz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const customers = pgTable(
+  'customers',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('customers_name_key').on(sql`lower(${t.name})`)],
+);
+
+export const servers = pgTable(
+  'servers',
+  {
+    id: serial('id').primaryKey(),
+    customerId: integer('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    name: text('name').notNull(),
+    /** sha256 of the upload token, hex; the token itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    targetHost: text('target_host'),
+    scheduleCron: text('schedule_cron').notNull().default('0 22 * * *'),
+    timezone: text('timezone').notNull().default('UTC'),
+    graceMinutes: integer('grace_minutes').notNull().default(240),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('servers_name_key').on(sql`lower(${t.name})`),
+    // Serves the upload path: every POST looks its server up by token hash.
+    uniqueIndex('servers_token_hash_key').on(t.tokenHash),
+    index('servers_customer_idx').on(t.customerId),
+  ],
+);
+
+/** One upload, kept exactly as received. The bytes live in report_chunks. */
+export const reports = pgTable(
+  'reports',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => servers.id),
+    /** receiving: bytes still arriving; stored: complete; aborted: the upload broke off. */
+    state: text('state').notNull().default('receiving'),
+    format: text('format').notNull().default('auto'),
+    size: bigint('size', { mode: 'number' }).notNull().default(0),
+    sha256: text('sha256'),
+    receivedAt: tstz('received_at').notNull().defaultNow(),
+    startedAt: tstz('started_at'),
+    finishedAt: tstz('finished_at'),
+    clientExitCode: integer('client_exit_code'),
+  },
+  (t) => [
+    // Serves the 24-hour duplicate check on upload.
+    index('reports_server_sha_idx').on(t.serverId, t.sha256, t.receivedAt),
+    // Serves history and reparse by server and time.
+    index('reports_server_received_idx').on(t.serverId, t.receivedAt),
+  ],
+);
+
+export const reportChunks = pgTable(
+  'report_chunks',
+  {
+    reportId: bigint('report_id', { mode: 'number' })
+      .notNull()
+      .references(() => reports.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.reportId, t.seq] })],
+);
+
+/** One parse of one report (or a synthetic "missing" verdict with no report). */
+export const results = pgTable(
+  'results',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    reportId: bigint('report_id', { mode: 'number' }).references(() => reports.id, { onDelete: 'cascade' }),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => servers.id),
+    parserVersion: text('parser_version').notNull(),
+    format: text('format').notNull(),
+    code: integer('code').notNull(),
+    status: text('status').notNull(),
+    meaning: text('meaning').notNull(),
+    reason: text('reason'),
+    completed: boolean('completed').notNull(),
+    okByExceptions: boolean('ok_by_exceptions').notNull().default(false),
+    fileErrorCount: integer('file_error_count').notNull().default(0),
+    exceptedCount: integer('excepted_count').notNull().default(0),
+    vanishedCount: integer('vanished_count').notNull().default(0),
+    messages: jsonb('messages').$type<string[]>().notNull().default([]),
+    stats: jsonb('stats').$type<TransferStats>().notNull().default({}),
+    /** When the backup ran: the report's finish time if given, else its arrival. */
+    backupAt: tstz('backup_at').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // Serves "latest result per server" (status, summaries) and per-server history.
+    index('results_server_latest_idx').on(t.serverId, t.backupAt.desc(), t.id.desc()),
+    index('results_report_idx').on(t.reportId),
+  ],
+);
+
+export const fileErrors = pgTable(
+  'file_errors',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    resultId: bigint('result_id', { mode: 'number' })
+      .notNull()
+      .references(() => results.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    kind: text('kind').notNull(),
+    message: text('message').notNull(),
+    line: integer('line').notNull(),
+    excepted: boolean('excepted').notNull(),
+  },
+  (t) => [index('file_errors_result_idx').on(t.resultId)],
+);
+
+export const exceptions = pgTable(
+  'exceptions',
+  {
+    id: serial('id').primaryKey(),
+    pattern: text('pattern').notNull(),
+    /** global | customer | server */
+    scope: text('scope').notNull(),
+    customerId: integer('customer_id').references(() => customers.id),
+    serverId: integer('server_id').references(() => servers.id),
+    reason: text('reason').notNull(),
+    /** pending | active | rejected | removed */
+    state: text('state').notNull().default('active'),
+    createdBy: text('created_by').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+    approvedBy: text('approved_by'),
+    approvedAt: tstz('approved_at'),
+    expiresAt: tstz('expires_at'),
+  },
+  (t) => [
+    // Serves the per-upload lookup of exceptions that apply to a server.
+    index('exceptions_active_idx').on(t.state, t.scope, t.customerId, t.serverId),
+  ],
+);

@@ -1,0 +1,35 @@
+/**
+ * Errors that carry a stable code and a message written for the person who must fix
+ * the problem. They are translated to an HTTP status, a CLI exit code or a Slack reply
+ * only at the edges.
+ */
+export type ErrorCode =
+  | 'usage'
+  | 'not_found'
+  | 'conflict'
+  | 'unauthorized'
+  | 'too_large'
+  | 'bad_request'
+  | 'database_busy'
+  | 'unreadable';
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const httpStatusFor: Record<ErrorCode, number> = {
+  usage: 400,
+  bad_request: 400,
+  unreadable: 400,
+  not_found: 404,
+  conflict: 409,
+  unauthorized: 401,
+  too_large: 413,
+  database_busy: 503,
+};

@@ -1,0 +1,78 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { listenCliSocket, type CliRunner } from './cli/socket.ts';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/client.ts';
+import { acquireLock, updateLock } from './db/lock.ts';
+import { AppError } from './errors.ts';
+import { createHttpServer } from './http/server.ts';
+import { recoverPending } from './reports/recover.ts';
+
+export interface Service {
+  database: Database;
+  http: Server;
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Runs CLI commands sent by other processes while we own the embedded database. */
+  cliRunner?: (database: Database) => CliRunner;
+}
+
+/** Composition root: config -> database -> recovery -> HTTP (+ CLI socket). */
+export async function startService(config: Config, log: Logger, opts: StartOptions = {}): Promise<Service> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const stop = async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  };
+  try {
+    let dataDir: string | undefined;
+    if (!config.DATABASE_URL) {
+      dataDir = resolve(config.DATA_DIR);
+      const lock = acquireLock(dataDir, { pid: process.pid });
+      if (!lock.ok) {
+        throw new AppError('database_busy', `Another backupbot (pid ${lock.holder.pid}) is already serving the embedded database in ${dataDir}; stop it first or set DATABASE_URL.`);
+      }
+      cleanups.push(lock.release);
+    }
+    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    cleanups.push(() => database.close());
+    await database.migrate();
+    await recoverPending(database.db, log);
+
+    const http = createHttpServer({ database, log, maxReportBytes: config.MAX_REPORT_BYTES });
+    await new Promise<void>((ok, fail) => {
+      http.once('error', fail);
+      http.listen(config.PORT, config.HOST, () => ok());
+    });
+    cleanups.push(
+      () =>
+        new Promise<void>((ok) => {
+          http.close(() => ok());
+          http.closeIdleConnections();
+        }),
+    );
+    const port = (http.address() as AddressInfo).port;
+
+    if (dataDir && opts.cliRunner) {
+      const socket = join(dataDir, 'backupbot.sock');
+      if (socket.length < 100) {
+        const cli = await listenCliSocket(socket, opts.cliRunner(database));
+        cleanups.push(() => new Promise<void>((ok) => cli.close(() => ok())));
+        updateLock(dataDir, { pid: process.pid, socket });
+      } else {
+        log.warn({ socket }, 'DATA_DIR path is too long for a Unix socket; CLI commands will not work while serve runs');
+      }
+    }
+    const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+    log.info({ port, database: database.kind, dataDir }, `backupbot listening on http://${host}:${port}`);
+    return { database, http, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
