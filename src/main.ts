@@ -19,6 +19,8 @@ export interface Service {
 }
 
 export interface StartOptions {
+  /** An already open database (tests); otherwise one is opened from config. */
+  database?: Database;
   /** Runs CLI commands sent by other processes while we own the embedded database. */
   cliRunner?: (database: Database) => CliRunner;
 }
@@ -31,7 +33,7 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
   };
   try {
     let dataDir: string | undefined;
-    if (!config.DATABASE_URL) {
+    if (!config.DATABASE_URL && !opts.database) {
       dataDir = resolve(config.DATA_DIR);
       const lock = acquireLock(dataDir, { pid: process.pid });
       if (!lock.ok) {
@@ -39,8 +41,8 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
       }
       cleanups.push(lock.release);
     }
-    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
-    cleanups.push(() => database.close());
+    const database = opts.database ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+    if (!opts.database) cleanups.push(() => database.close());
     await database.migrate();
     await recoverPending(database.db, log);
 

@@ -29,8 +29,6 @@ export interface OpenOptions {
   url?: string | undefined;
   /** Where PGlite keeps its files ("memory://" for a throwaway database). */
   dataDir?: string;
-  /** Postgres only: keep every table in this schema (tests use one schema per run). */
-  schema?: string;
   /** Postgres only: pool size. */
   max?: number;
 }
@@ -40,23 +38,16 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
-  const pgSchema = opts.schema;
-  if (pgSchema && !/^[a-z_][a-z0-9_]*$/.test(pgSchema)) throw new Error(`bad schema name ${pgSchema}`);
   const client = postgres(url, {
     max: opts.max ?? 10,
     onnotice: () => {},
-    connection: pgSchema ? { search_path: pgSchema } : {},
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {
     db,
     kind: 'postgres',
     async migrate() {
-      if (pgSchema) await client.unsafe(`create schema if not exists "${pgSchema}"`);
-      await migratePostgres(db as never, {
-        migrationsFolder: MIGRATIONS_FOLDER,
-        ...(pgSchema ? { migrationsSchema: pgSchema } : {}),
-      });
+      await migratePostgres(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
     },
     async ping() {
       await db.execute(sql`select 1`);

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -36,6 +36,7 @@ function alive(pid: number): boolean {
  * (a crash, kill -9) is taken over.
  */
 export function acquireLock(dataDir: string, info: LockInfo): { ok: true; release: () => void } | { ok: false; holder: LockInfo } {
+  mkdirSync(dataDir, { recursive: true });
   const path = lockPath(dataDir);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

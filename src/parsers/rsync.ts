@@ -70,6 +70,7 @@ const FILE_ERROR_SHAPES: ReadonlyArray<readonly [RegExp, FileErrorKind]> = [
 const BARE_FILE_ERRORS: ReadonlyArray<readonly [RegExp, FileErrorKind]> = [
   [/^(?:file|directory) has vanished: "(.*)"\s*$/, 'vanished'],
   [/^cannot delete non-empty directory: (.*?)\s*$/, 'delete_nonempty'],
+  [/^symlink has no referent: "(.*)"\s*$/, 'symlink'],
 ];
 
 /** Lines that are diagnostics about the run rather than about one file. */

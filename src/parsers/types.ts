@@ -20,6 +20,7 @@ export type FileErrorKind =
   | 'readlink'
   | 'change_dir'
   | 'stat'
+  | 'symlink'
   | 'other';
 
 export interface FileError {
