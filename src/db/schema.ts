@@ -125,6 +125,10 @@ export const results = pgTable(
     // Serves "latest result per server" (status, summaries) and per-server history.
     index('results_server_latest_idx').on(t.serverId, t.backupAt.desc(), t.id.desc()),
     index('results_report_idx').on(t.reportId),
+    // Serves "last success" look-ups (summary, digest) without walking failed rows.
+    index('results_server_ok_idx').on(t.serverId, t.backupAt.desc()).where(sql`status = 'ok'`),
+    // One synthetic "missing" result per server and expected slot, however often the check runs.
+    uniqueIndex('results_missing_slot_key').on(t.serverId, t.backupAt).where(sql`report_id is null`),
   ],
 );
 
@@ -166,4 +170,27 @@ export const exceptions = pgTable(
     // Serves the per-upload lookup of exceptions that apply to a server.
     index('exceptions_active_idx').on(t.state, t.scope, t.customerId, t.serverId),
   ],
+);
+
+/**
+ * Job ledger: one row per scheduled run (job, slot). Claiming a row is what makes a post
+ * happen exactly once across restarts and replicas; the built messages and how many of them
+ * were posted are kept so a run cut off half-way resumes where it stopped.
+ */
+export const jobRuns = pgTable(
+  'job_runs',
+  {
+    job: text('job').notNull(),
+    scheduledAt: tstz('scheduled_at').notNull(),
+    /** running | done | failed */
+    state: text('state').notNull(),
+    owner: text('owner').notNull(),
+    heartbeatAt: tstz('heartbeat_at').notNull().defaultNow(),
+    attempts: integer('attempts').notNull().default(1),
+    payload: jsonb('payload'),
+    progress: jsonb('progress').$type<{ posted: number; threadTs?: string }>().notNull().default({ posted: 0 }),
+    error: text('error'),
+    finishedAt: tstz('finished_at'),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.scheduledAt] })],
 );

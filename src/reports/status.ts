@@ -1,53 +1,82 @@
-import { desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { results } from '../db/schema.ts';
-import { listServers, type ServerWithCustomer } from '../fleet/servers.ts';
+import { customers, results, servers } from '../db/schema.ts';
+import type { ServerWithCustomer } from '../fleet/servers.ts';
 import type { Status } from './classify.ts';
 import { fileErrorsFor, type ResultRow } from './results.ts';
 
 export interface ServerStatus {
   server: ServerWithCustomer;
-  /** The newest result by backup time, or null when nothing has arrived yet. */
+  /** The newest result by backup time (within `since`, when given), or null. */
   latest: ResultRow | null;
+  /** When the server last had an ok result, ever. */
+  lastSuccessAt: Date | null;
 }
 
-/** Latest result of each server in the given set (all when omitted). */
-export async function latestResults(db: Db, serverIds?: number[]): Promise<Map<number, ResultRow>> {
-  // DISTINCT ON walks results_server_latest_idx: one index probe per server.
-  const rows = await db
-    .selectDistinctOn([results.serverId])
+export interface FleetQuery {
+  /** Only results whose backup time is at or after this count as "latest". */
+  since?: Date;
+  serverIds?: number[];
+}
+
+/**
+ * Every server with its latest result and its last success. Both come from a LATERAL
+ * probe per server into results_server_latest_idx / results_server_ok_idx, so the cost
+ * grows with the number of servers, not with a year of history.
+ */
+export async function fleetStatus(db: Db, q: FleetQuery = {}): Promise<ServerStatus[]> {
+  const latest = db
+    .select()
     .from(results)
-    .where(serverIds ? inArray(results.serverId, serverIds) : undefined)
-    .orderBy(results.serverId, desc(results.backupAt), desc(results.id));
-  return new Map(rows.map((r) => [r.serverId, r]));
+    .where(and(eq(results.serverId, servers.id), q.since ? gte(results.backupAt, q.since) : undefined))
+    .orderBy(desc(results.backupAt), desc(results.id))
+    .limit(1)
+    .as('latest');
+  const lastOk = sql<Date | string | null>`(select r.backup_at from results r where r.server_id = ${servers.id} and r.status = 'ok' order by r.backup_at desc limit 1)`;
+  // Drizzle selects a subquery's columns one by one; map them back to a result row.
+  const latestCols = Object.fromEntries(
+    Object.keys(getTableColumns(results)).map((k) => [k, latest[k as keyof typeof latest]]),
+  ) as unknown as typeof results._.columns;
+  const rows = await db
+    .select({ server: servers, customerName: customers.name, latest: latestCols, lastSuccessAt: lastOk })
+    .from(servers)
+    .innerJoin(customers, eq(customers.id, servers.customerId))
+    .leftJoinLateral(latest, sql`true`)
+    .where(q.serverIds ? inArray(servers.id, q.serverIds) : undefined);
+  return rows
+    .map((r) => ({
+      server: { ...r.server, customerName: r.customerName },
+      latest: r.latest && r.latest.id !== null ? r.latest : null,
+      lastSuccessAt: r.lastSuccessAt === null ? null : new Date(r.lastSuccessAt),
+    }))
+    .sort(worstFirst);
 }
 
 const severity: Record<Status | 'none', number> = { failed: 0, incomplete: 1, missing: 2, none: 3, ok: 4 };
 
-/** Every server with its latest result, worst first, then by customer and name. */
-export async function fleetStatus(db: Db): Promise<ServerStatus[]> {
-  const [all, latest] = await Promise.all([listServers(db), latestResults(db)]);
-  return all
-    .map((server) => ({ server, latest: latest.get(server.id) ?? null }))
-    .sort(
-      (a, b) =>
-        severity[(a.latest?.status as Status) ?? 'none'] - severity[(b.latest?.status as Status) ?? 'none'] ||
-        a.server.customerName.localeCompare(b.server.customerName) ||
-        a.server.name.localeCompare(b.server.name),
-    );
+export function statusOf(s: ServerStatus): Status | 'none' {
+  return (s.latest?.status as Status | undefined) ?? 'none';
+}
+
+function worstFirst(a: ServerStatus, b: ServerStatus): number {
+  return (
+    severity[statusOf(a)] - severity[statusOf(b)] ||
+    a.server.customerName.localeCompare(b.server.customerName) ||
+    a.server.name.localeCompare(b.server.name)
+  );
 }
 
 export async function serverStatus(db: Db, server: ServerWithCustomer) {
-  const latest = (await latestResults(db, [server.id])).get(server.id) ?? null;
+  const [row] = await fleetStatus(db, { serverIds: [server.id] });
+  const latest = row?.latest ?? null;
   const errors = latest ? await fileErrorsFor(db, latest.id) : [];
-  return { server, latest, fileErrors: errors };
+  return { server, latest, lastSuccessAt: row?.lastSuccessAt ?? null, fileErrors: errors };
 }
 
-export async function resultHistory(db: Db, serverId: number, limit = 30): Promise<ResultRow[]> {
+export async function resultHistory(db: Db, serverId: number, since: Date): Promise<ResultRow[]> {
   return db
     .select()
     .from(results)
-    .where(eq(results.serverId, serverId))
-    .orderBy(desc(results.backupAt), desc(results.id))
-    .limit(limit);
+    .where(and(eq(results.serverId, serverId), gte(results.backupAt, since)))
+    .orderBy(desc(results.backupAt), desc(results.id));
 }
