@@ -52,9 +52,27 @@ export const configSchema = z.object({
   SLACK_ESCALATION_GROUP: optional,
   NIGHTLY_CRON: cronField('0 7 * * *'),
   DIGEST_CRON: cronField('0 8 * * *'),
+  /** A server appears in the failure digest after this many days without a good backup. */
+  DIGEST_DAYS: integer(3, 1, 365),
+  /** A scheduled post missed while the bot was down is still made if it is at most this old. */
+  CATCHUP_HOURS: integer(12, 0, 24 * 7),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Settings that only make sense together. */
+const checkedSchema = configSchema.superRefine((c, ctx) => {
+  if (c.SLACK_BOT_TOKEN && !c.SLACK_APP_TOKEN && !c.SLACK_SIGNING_SECRET) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SLACK_SIGNING_SECRET'],
+      message: 'is required with SLACK_BOT_TOKEN in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)',
+    });
+  }
+  if ((c.SLACK_APP_TOKEN || c.SLACK_SIGNING_SECRET) && !c.SLACK_BOT_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'is required when other SLACK_* settings are given' });
+  }
+});
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -71,7 +89,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; a bad value throws one error naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = checkedSchema.safeParse(env);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}. See .env.example.`);

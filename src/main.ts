@@ -9,10 +9,16 @@ import { acquireLock, updateLock } from './db/lock.ts';
 import { AppError } from './errors.ts';
 import { createHttpServer } from './http/server.ts';
 import { recoverPending } from './reports/recover.ts';
+import { scheduledJobs } from './schedule/jobs.ts';
+import { createScheduler, type Scheduler } from './schedule/scheduler.ts';
+import { createSlackApp, type SlackApp } from './slack/app.ts';
+import { logPublisher, slackPublisher } from './slack/publish.ts';
 
 export interface Service {
   database: Database;
   http: Server;
+  slack: SlackApp | null;
+  scheduler: Scheduler;
   port: number;
   url: string;
   stop(): Promise<void>;
@@ -21,6 +27,8 @@ export interface Service {
 export interface StartOptions {
   /** An already open database (tests); otherwise one is opened from config. */
   database?: Database;
+  /** Start the cron trigger (tests drive the scheduler with a fake clock instead). */
+  schedule?: boolean;
   /** Runs CLI commands sent by other processes while we own the embedded database. */
   cliRunner?: (database: Database) => CliRunner;
 }
@@ -46,7 +54,8 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
     await database.migrate();
     await recoverPending(database.db, log);
 
-    const http = createHttpServer({ database, log, maxReportBytes: config.MAX_REPORT_BYTES });
+    const slack = createSlackApp(config, { db: database.db, log });
+    const http = createHttpServer({ database, log, maxReportBytes: config.MAX_REPORT_BYTES, slack: slack?.handler });
     await new Promise<void>((ok, fail) => {
       http.once('error', fail);
       http.listen(config.PORT, config.HOST, () => ok());
@@ -59,6 +68,25 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
         }),
     );
     const port = (http.address() as AddressInfo).port;
+    if (slack) {
+      await slack.start();
+      cleanups.push(() => slack.stop());
+    } else {
+      log.info('Slack is not configured (SLACK_BOT_TOKEN unset): summaries will be written to this log');
+    }
+    const jobs = scheduledJobs(config);
+    const scheduler = createScheduler({
+      db: database.db,
+      log,
+      publisher: slack ? slackPublisher(slack.client) : logPublisher(log),
+      jobs: Object.values(jobs),
+      tz: config.TZ,
+      catchupMs: config.CATCHUP_HOURS * 3600_000,
+    });
+    if (opts.schedule !== false) {
+      scheduler.start();
+      cleanups.push(() => scheduler.stop());
+    }
 
     if (dataDir && opts.cliRunner) {
       const socket = join(dataDir, 'backupbot.sock');
@@ -72,7 +100,7 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
     }
     const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
     log.info({ port, database: database.kind, dataDir }, `backupbot listening on http://${host}:${port}`);
-    return { database, http, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, stop };
+    return { database, http, slack, scheduler, port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, stop };
   } catch (err) {
     await stop();
     throw err;

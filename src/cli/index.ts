@@ -5,10 +5,12 @@ import { AppError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startService } from '../main.ts';
 import { FORMATS } from '../parsers/index.ts';
+import { PermanentSlackError } from '../slack/publish.ts';
 import { ForwardToServer, localDbOpener, type CliContext, type CliIo } from './context.ts';
 import { customerAdd, serverAdd, serverList, serverRotateToken } from './fleet.ts';
 import { parseCommand } from './parse.ts';
 import { sendToCliSocket, type CliReply } from './socket.ts';
+import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
 
 export interface MainOptions {
@@ -79,6 +81,12 @@ function buildProgram(ctx: CliContext, serve: () => Promise<void>): Command {
     .option('--json', 'print JSON')
     .action((name: string | undefined, flags) => statusCommand(ctx, name, flags));
 
+  program
+    .command('run')
+    .description('build and post a scheduled report now')
+    .argument('<job>', 'nightly or digest')
+    .action((job: string) => runCommand(ctx, job));
+
   return program;
 }
 
@@ -140,6 +148,10 @@ function report(err: unknown, io: CliIo): number {
     // Help and version are successes; everything else commander rejects is bad usage
     // (commander already printed its one-line message).
     return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof PermanentSlackError) {
+    io.err(`backupbot: ${err.message}\n`);
+    return 1;
   }
   if (err instanceof AppError || err instanceof ConfigError) {
     io.err(`backupbot: ${err.message}\n`);

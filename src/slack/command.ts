@@ -1,0 +1,42 @@
+/** Parses the text after `/backup`. Pure: text in, a command or a usage error out. */
+
+export type BackupCommand =
+  | { kind: 'status'; target?: string }
+  | { kind: 'history'; server: string; days: number }
+  | { kind: 'failures' }
+  | { kind: 'help'; error?: string };
+
+export const MAX_HISTORY_DAYS = 365;
+export const DEFAULT_HISTORY_DAYS = 14;
+
+export function parseBackupCommand(text: string): BackupCommand {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  const [verb, ...rest] = words;
+  switch (verb?.toLowerCase()) {
+    case undefined:
+      return { kind: 'status' };
+    case 'status':
+      return rest.length ? { kind: 'status', target: rest.join(' ') } : { kind: 'status' };
+    case 'failures':
+    case 'failing':
+      return { kind: 'failures' };
+    case 'help':
+    case '?':
+      return { kind: 'help' };
+    case 'history': {
+      if (rest.length === 0) return { kind: 'help', error: 'Say which server: `/backup history SERVER [DAYS]`.' };
+      const last = rest[rest.length - 1]!;
+      if (rest.length > 1 && /^\d+$/.test(last)) {
+        const days = Number(last);
+        if (days < 1 || days > MAX_HISTORY_DAYS) {
+          return { kind: 'help', error: `DAYS must be between 1 and ${MAX_HISTORY_DAYS}; you gave ${days}.` };
+        }
+        return { kind: 'history', server: rest.slice(0, -1).join(' '), days };
+      }
+      return { kind: 'history', server: rest.join(' '), days: DEFAULT_HISTORY_DAYS };
+    }
+    default:
+      // "/backup fs01" is the natural way to ask about one server.
+      return { kind: 'status', target: words.join(' ') };
+  }
+}

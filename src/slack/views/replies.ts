@@ -1,0 +1,128 @@
+import type { Status } from '../../reports/classify.ts';
+import type { ProblemRow } from '../../reports/summary.ts';
+import type { ServerWithCustomer } from '../../fleet/servers.ts';
+import type { ResultRow } from '../../reports/results.ts';
+import { code, context, divider, esc, header, LIMITS, packSections, packSectionsUpTo, section, type Block, type SlackMessage } from './blocks.ts';
+import { ago, icon, plural, when } from './format.ts';
+import { problemLine } from './nightly.ts';
+
+/** Replies to /backup. Pure: data in, one (ephemeral) message out. */
+
+const ORDER: Array<Status | 'none'> = ['failed', 'incomplete', 'missing', 'none', 'ok'];
+const LABEL: Record<Status | 'none', string> = { failed: 'failed', incomplete: 'incomplete', missing: 'missing', none: 'no reports yet', ok: 'ok' };
+
+/** Keeps a reply within one message, and says so when it had to leave something out. */
+function fit(title: string, head: Block[], lines: string[], overflow: (n: number) => string): SlackMessage {
+  const { blocks: body, used } = packSectionsUpTo(lines, LIMITS.blocksPerMessage - head.length - 1);
+  const blocks = [...head, ...body];
+  if (used < lines.length) blocks.push(context(overflow(lines.length - used)));
+  return { text: title, blocks };
+}
+
+export function fleetOverview(counts: Record<Status | 'none', number>, problems: ProblemRow[], now: Date): SlackMessage {
+  const total = ORDER.reduce((n, s) => n + counts[s], 0);
+  const summary = ORDER.filter((s) => counts[s] > 0)
+    .map((s) => `${icon(s)} *${counts[s]}* ${LABEL[s]}`)
+    .join(' · ');
+  const title = `Backup status: ${plural(total, 'server')}`;
+  const head = [header(title), section(summary || 'No servers yet. Add one with `backupbot server add CUSTOMER SERVER`.')];
+  if (problems.length === 0) return { text: title, blocks: head };
+  head.push(divider());
+  return fit(title, head, problems.map((p) => problemLine(p, now)), (n) => `…and ${plural(n, 'more line')}: see \`/backup failures\` or the nightly summary.`);
+}
+
+export interface ServerDetail {
+  server: ServerWithCustomer;
+  latest: ResultRow | null;
+  lastSuccessAt: Date | null;
+  hint: string;
+  fileErrors: Array<{ path: string; kind: string; excepted: boolean }>;
+}
+
+export function serverReply(d: ServerDetail, now: Date, tz: string, guessedFrom?: string): SlackMessage {
+  const { server, latest } = d;
+  const title = `${server.name} (${server.customerName})`;
+  const blocks: Block[] = [header(title)];
+  if (guessedFrom) blocks.push(context(`Showing ${code(server.name)} for “${esc(guessedFrom)}”.`));
+  if (!latest) {
+    blocks.push(section(`${icon('none')} No reports yet. Backups are expected \`${esc(server.scheduleCron)}\` (${esc(server.timezone)}).`));
+    return { text: `${title}: no reports yet`, blocks };
+  }
+  const lines = [
+    `${icon(latest.status)} *${latest.status}* · code *${latest.code}*: ${esc(latest.meaning)}`,
+    `Backup at ${when(latest.backupAt, tz)} · last ok ${ago(d.lastSuccessAt, now)}${server.targetHost ? ` · target ${code(server.targetHost)}` : ''}`,
+  ];
+  if (latest.reason) lines.push(`_Why:_ ${esc(latest.reason)}`);
+  if (latest.status !== 'ok') lines.push(`_What to do:_ ${esc(d.hint)}`);
+  blocks.push(section(lines.join('\n')));
+  if (d.fileErrors.length) {
+    const errs = d.fileErrors.map((e) => `${e.excepted ? ':white_check_mark: excepted ' : ':x: '}${e.kind} ${code(e.path)}`);
+    const more = latest.fileErrorCount - d.fileErrors.length;
+    const packed = packSections([`*File errors* (${latest.fileErrorCount}, ${latest.exceptedCount} excepted):`, ...errs]).slice(0, 5);
+    blocks.push(...packed);
+    if (more > 0) blocks.push(context(`…and ${plural(more, 'more file error')}: \`backupbot status ${esc(server.name)} --json\` lists them all.`));
+  }
+  return { text: `${title}: ${latest.status}, code ${latest.code}`, blocks };
+}
+
+export function customerReply(customer: string, rows: Array<{ server: string; status: Status | 'none'; code: number | null; backupAt: Date | null }>, tz: string, guessedFrom?: string): SlackMessage {
+  const title = `${customer}: ${plural(rows.length, 'server')}`;
+  const head: Block[] = [header(title)];
+  if (guessedFrom) head.push(context(`Showing customer “${esc(customer)}” for “${esc(guessedFrom)}”.`));
+  const lines = rows.map((r) => `${icon(r.status)} ${code(r.server)} ${LABEL[r.status]}${r.code !== null ? ` · code ${r.code}` : ''}${r.backupAt ? ` · ${when(r.backupAt, tz)}` : ''}`);
+  return fit(title, head, lines.length ? lines : ['No servers yet.'], (n) => `…and ${plural(n, 'more server')}.`);
+}
+
+export function historyReply(server: ServerWithCustomer, days: Array<{ day: string; results: Array<{ code: number; status: string }> }>, guessedFrom?: string): SlackMessage {
+  const title = `${server.name}: last ${plural(days.length, 'day')}`;
+  const head: Block[] = [header(title)];
+  if (guessedFrom) head.push(context(`Showing ${code(server.name)} for “${esc(guessedFrom)}”.`));
+  const strip = days.map((d) => {
+    const last = d.results[d.results.length - 1];
+    return last ? icon(last.status) : '▫️';
+  });
+  head.push(section(strip.join('')));
+  const lines = days.map((d) => {
+    if (d.results.length === 0) return `\`${d.day}\` ▫️ no result`;
+    return `\`${d.day}\` ${d.results.map((r) => `${icon(r.status)} ${r.code}`).join(', ')}`;
+  });
+  return fit(title, head, lines.reverse(), (n) => `…and ${plural(n, 'more day')}.`);
+}
+
+export function failuresReply(problems: ProblemRow[], now: Date): SlackMessage {
+  const title = problems.length ? `Failing now: ${plural(problems.length, 'server')}` : 'Nothing is failing right now';
+  if (problems.length === 0) return { text: title, blocks: [header(title), section(':tada: Every server’s latest backup is ok.')] };
+  const lines: string[] = [];
+  let customer: string | null = null;
+  for (const p of problems) {
+    if (p.customer !== customer) {
+      customer = p.customer;
+      lines.push(`*${esc(customer)}*`);
+    }
+    lines.push(problemLine(p, now));
+  }
+  return fit(title, [header(title)], lines, (n) => `…and ${plural(n, 'more line')}: the nightly summary thread and \`backupbot status\` list every server.`);
+}
+
+export function notFoundReply(query: string, suggestions: string[]): SlackMessage {
+  const text = suggestions.length
+    ? `No server or customer is called “${esc(query)}”. Did you mean ${suggestions.map(code).join(', ')}?`
+    : `No server or customer is called “${esc(query)}”. \`/backup status\` lists the fleet.`;
+  return { text: `Unknown name: ${query}`, blocks: [section(text)] };
+}
+
+export function helpReply(error?: string): SlackMessage {
+  const lines = [
+    '*/backup* — what happened to last night’s backups',
+    '• `/backup status` — the fleet, worst first',
+    '• `/backup status SERVER|CUSTOMER` (or just `/backup SERVER`) — latest verdict, failing paths, what to do',
+    '• `/backup history SERVER [DAYS]` — one line per day with the codes (default 14 days)',
+    '• `/backup failures` — everything failing now',
+    '• `/backup help` — this message',
+    'Names match loosely: a prefix or a small typo is fine.',
+  ];
+  const blocks: Block[] = [];
+  if (error) blocks.push(section(`:warning: ${esc(error)}`));
+  blocks.push(section(lines.join('\n')));
+  return { text: error ?? 'How to use /backup', blocks };
+}

@@ -1,0 +1,47 @@
+/**
+ * Child process of the parse benchmark: streams one file through createRsyncParser() and
+ * prints one JSON line. It runs alone so that maxRSS is the parser's (plus Node and tsx).
+ *
+ *   node --import tsx test/bench/parse-child.ts FILE
+ */
+import { createReadStream } from 'node:fs';
+import { createRsyncParser } from '../../src/parsers/rsync.ts';
+
+export interface ParseChildResult {
+  ms: number;
+  bytes: number;
+  lines: number;
+  code: number;
+  fileErrorCount: number;
+  /** maxRSS (KiB) before the first byte was read: Node + tsx + the parser module. */
+  baselineRssKiB: number;
+  /** maxRSS (KiB) at the end: the peak of the whole process. */
+  peakRssKiB: number;
+}
+
+async function main(file: string): Promise<ParseChildResult> {
+  const baselineRssKiB = process.resourceUsage().maxRSS;
+  const start = performance.now();
+  const parser = createRsyncParser();
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    parser.push(chunk as Buffer);
+  }
+  const report = parser.end();
+  const ms = performance.now() - start;
+  return {
+    ms,
+    bytes: report.bytes,
+    lines: report.lines,
+    code: report.code,
+    fileErrorCount: report.fileErrorCount,
+    baselineRssKiB,
+    peakRssKiB: process.resourceUsage().maxRSS,
+  };
+}
+
+const file = process.argv[2];
+if (!file) {
+  console.error('usage: parse-child.ts FILE');
+  process.exit(2);
+}
+process.stdout.write(`${JSON.stringify(await main(file))}\n`);

@@ -1,0 +1,259 @@
+/**
+ * npm run bench: parse throughput (vs grep), and upload throughput over loopback HTTP into
+ * real Postgres and into PGlite. Prints one aligned table on stdout; progress goes to stderr.
+ *
+ * Exit status: 0 when everything ran (whether or not the performance targets were met),
+ * 1 when a correctness check failed (wrong parse verdict, a non-201 answer, rows missing),
+ * 2 when the test Postgres cannot be reached.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count } from 'drizzle-orm';
+import postgres from 'postgres';
+import { reports, results } from '../../src/db/schema.ts';
+import { pgliteDb, postgresDb, TEST_DATABASE_URL, type TestDb } from '../helpers/db.ts';
+import { seedServer, startTestService } from '../helpers/service.ts';
+import { writeRsyncLog, type GeneratedLog } from './gen-log.ts';
+import type { LoadConfig, LoadResult } from './load-child.ts';
+import type { ParseChildResult } from './parse-child.ts';
+
+const HERE = import.meta.dirname;
+const TSX = import.meta.resolve('tsx');
+const RUNS = 3;
+const PARSE_LINES = 1_000_000;
+const SERVERS = 20;
+const CONCURRENCY = 32;
+const REPORT_BYTES = 50 * 1024;
+
+const TARGET_RATIO = 4;
+const TARGET_RSS_MB = 150;
+const FLAT_RSS_MB = 10;
+const TARGET_UPLOADS_PER_SEC = 300;
+
+const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+const mb = (bytes: number): number => bytes / 1e6;
+const rssMb = (kib: number): number => kib / 1024;
+const f = (n: number, digits = 1): string => n.toFixed(digits);
+
+let failed = false;
+function check(ok: boolean, what: string): void {
+  if (!ok) {
+    failed = true;
+    log(`CHECK FAILED: ${what}`);
+  }
+}
+
+/** Runs a TypeScript file in a fresh Node process (through tsx); resolves with its stdout. */
+function runTs(script: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, join(HERE, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      else reject(new Error(`${script} exited with ${code}: ${Buffer.concat(err).toString('utf8').slice(-2000)}`));
+    });
+  });
+}
+
+async function requirePostgres(): Promise<void> {
+  const sql = postgres(TEST_DATABASE_URL, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    await sql`select 1`;
+  } catch (err) {
+    console.error(
+      `bench: cannot reach the test Postgres at ${TEST_DATABASE_URL} (${(err as Error).message}).\n` +
+        'Start it (trust auth, loopback) or point TEST_DATABASE_URL at one, then run npm run bench again.',
+    );
+    process.exit(2);
+  } finally {
+    await sql.end({ timeout: 1 }).catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------- parse vs grep
+
+interface ParseRow {
+  log: GeneratedLog;
+  parseMs: number;
+  grepMs: number;
+  peakRssKiB: number;
+  baselineRssKiB: number;
+}
+
+function grepOnce(file: string): { ms: number; count: number } {
+  const t0 = performance.now();
+  const r = spawnSync('grep', ['-c', 'rsync', file], { encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  if (r.error) throw r.error;
+  return { ms, count: Number(r.stdout.trim()) };
+}
+
+async function parseBench(dir: string, lines: number, seed: number): Promise<ParseRow> {
+  const file = join(dir, `verbose-${lines}.log`);
+  log(`generating ${lines.toLocaleString('en-US')}-line rsync log...`);
+  const gen = await writeRsyncLog(file, lines, 12, seed);
+  log(`  ${f(mb(gen.bytes))} MB; grep x${RUNS}, parse x${RUNS} (child processes)`);
+  const greps = Array.from({ length: RUNS }, () => grepOnce(file));
+  // The summary, the closing line, the 2 "rsync: [sender]" shapes among 12 errors, and any path that names rsync.
+  check(greps.every((g) => g.count >= 1), `grep found no rsync line in ${file}`);
+  const parses: ParseChildResult[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = JSON.parse(await runTs('parse-child.ts', [file])) as ParseChildResult;
+    check(r.bytes === gen.bytes, `parser saw ${r.bytes} bytes, file has ${gen.bytes}`);
+    check(r.lines === gen.lines, `parser counted ${r.lines} lines, file has ${gen.lines}`);
+    check(r.code === gen.code, `parser gave code ${r.code}, expected ${gen.code}`);
+    check(r.fileErrorCount === gen.fileErrors, `parser found ${r.fileErrorCount} file errors, expected ${gen.fileErrors}`);
+    parses.push(r);
+  }
+  return {
+    log: gen,
+    parseMs: Math.min(...parses.map((p) => p.ms)),
+    grepMs: Math.min(...greps.map((g) => g.ms)),
+    peakRssKiB: Math.max(...parses.map((p) => p.peakRssKiB)),
+    baselineRssKiB: Math.max(...parses.map((p) => p.baselineRssKiB)),
+  };
+}
+
+// ---------------------------------------------------------------- ingest
+
+interface IngestRow extends LoadResult {
+  kind: string;
+}
+
+async function ingestBench(kind: string, open: () => Promise<TestDb>, durationMs: number, warmupUploads: number): Promise<IngestRow> {
+  log(`ingest into ${kind}: starting the service, seeding ${SERVERS} servers...`);
+  const t = await open();
+  try {
+    const svc = await startTestService(t.database);
+    try {
+      const tokens: string[] = [];
+      for (let i = 0; i < SERVERS; i++) {
+        const { token } = await seedServer(t.database, `Bench Customer ${i % 5}`, `bench-fs${String(i).padStart(2, '0')}`);
+        tokens.push(token);
+      }
+      const cfg: LoadConfig = {
+        url: svc.url,
+        tokens,
+        concurrency: CONCURRENCY,
+        reportBytes: REPORT_BYTES,
+        warmupUploads,
+        durationMs,
+        maxUploads: 50_000,
+      };
+      log(`  ${warmupUploads} warm-up uploads, then ${durationMs / 1000} s at concurrency ${CONCURRENCY} (load generator in a child process)`);
+      const r = JSON.parse(await runTs('load-child.ts', [JSON.stringify(cfg)])) as LoadResult;
+      for (const s of r.samples) log(`  non-201 sample: ${s}`);
+      const sent = r.uploads + r.warmupUploads;
+      const [stored] = await t.database.db.select({ n: count() }).from(reports);
+      const [parsed] = await t.database.db.select({ n: count() }).from(results);
+      check(stored?.n === sent, `${kind}: ${stored?.n} reports stored for ${sent} uploads`);
+      check(parsed?.n === sent, `${kind}: ${parsed?.n} results stored for ${sent} uploads`);
+      check(Object.keys(r.non201).length === 0, `${kind}: non-201 answers ${JSON.stringify(r.non201)}`);
+      return { kind, ...r };
+    } finally {
+      await svc.stop();
+    }
+  } finally {
+    await t.dispose();
+  }
+}
+
+// ---------------------------------------------------------------- table
+
+type Row = [section: string, measurement: string, result: string, target: string, status: string];
+
+function renderTable(rows: Row[]): string {
+  const head: Row = ['Section', 'Measurement', 'Result', 'Target', 'Status'];
+  const all = [head, ...rows];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const line = (r: Row) =>
+    r
+      .map((cell, i) => (i === 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const status = (ok: boolean): string => (ok ? 'met' : 'NOT MET');
+
+function parseRows(p: ParseRow, label: string): Row[] {
+  const ratio = p.parseMs / p.grepMs;
+  const peak = rssMb(p.peakRssKiB);
+  const sec = `parse ${label}`;
+  return [
+    [sec, `file (${p.log.lines.toLocaleString('en-US')} lines)`, `${f(mb(p.log.bytes))} MB`, '', ''],
+    [sec, `createRsyncParser wall, best of ${RUNS}`, `${f(p.parseMs / 1000, 3)} s`, '', ''],
+    [sec, 'parse throughput', `${f(mb(p.log.bytes) / (p.parseMs / 1000), 0)} MB/s`, '', ''],
+    [sec, `grep -c rsync wall, best of ${RUNS}`, `${f(p.grepMs / 1000, 3)} s`, '', ''],
+    [sec, 'ratio parse / grep', `${f(ratio)}x`, `<= ${TARGET_RATIO}x`, status(ratio <= TARGET_RATIO)],
+    [sec, 'child RSS before parsing (node+tsx)', `${f(rssMb(p.baselineRssKiB))} MB`, '', ''],
+    [sec, `peak RSS (maxRSS), worst of ${RUNS}`, `${f(peak)} MB`, `< ${TARGET_RSS_MB} MB`, status(peak < TARGET_RSS_MB)],
+  ];
+}
+
+function ingestRows(r: IngestRow, target: boolean): Row[] {
+  const sec = `ingest ${r.kind}`;
+  const bad = Object.values(r.non201).reduce((a, b) => a + b, 0);
+  return [
+    [sec, `uploads (~${f(r.bytesPerUpload / 1024, 0)} KB, c=${CONCURRENCY}, ${SERVERS} servers)`, `${r.uploads} in ${f(r.elapsedMs / 1000)} s`, '', ''],
+    [
+      sec,
+      'throughput',
+      `${f(r.uploadsPerSec)} uploads/s`,
+      target ? `>= ${TARGET_UPLOADS_PER_SEC}/s` : '(info)',
+      target ? status(r.uploadsPerSec >= TARGET_UPLOADS_PER_SEC) : '',
+    ],
+    [sec, 'latency p50', `${f(r.p50Ms)} ms`, '', ''],
+    [sec, 'latency p99', `${f(r.p99Ms)} ms`, '', ''],
+    [sec, 'non-201 answers (incl. warm-up)', String(bad), '0', status(bad === 0)],
+  ];
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  await requirePostgres();
+  const dir = mkdtempSync(join(tmpdir(), 'backupbot-bench-'));
+  const rows: Row[] = [];
+  try {
+    const small = await parseBench(dir, PARSE_LINES, 42);
+    rows.push(...parseRows(small, '1M lines'));
+    rmSync(small.log.path);
+    const big = await parseBench(dir, 4 * PARSE_LINES, 43);
+    rows.push(...parseRows(big, '4M lines'));
+    rmSync(big.log.path);
+    const growth = rssMb(big.peakRssKiB) - rssMb(small.peakRssKiB);
+    rows.push([
+      'parse 4M vs 1M',
+      'peak RSS growth for 4x the input',
+      `${growth >= 0 ? '+' : ''}${f(growth)} MB`,
+      `flat (< ${FLAT_RSS_MB} MB)`,
+      status(Math.abs(growth) < FLAT_RSS_MB),
+    ]);
+
+    const pg = await ingestBench('postgres', postgresDb, 10_000, 300);
+    rows.push(...ingestRows(pg, true));
+    const lite = await ingestBench('pglite', pgliteDb, 4_000, 100);
+    rows.push(...ingestRows(lite, false));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  process.stdout.write(
+    `backupbot bench: node ${process.version}, ${cpus().length} CPUs (${cpu}), ` +
+      `Postgres ${TEST_DATABASE_URL.replace(/\/\/[^@/]*@/, '//')}, total ${f((performance.now() - started) / 1000)} s\n\n`,
+  );
+  process.stdout.write(`${renderTable(rows)}\n`);
+  if (failed) {
+    log('some correctness checks failed (see above)');
+    process.exitCode = 1;
+  }
+}
+
+await main();
