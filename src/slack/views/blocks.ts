@@ -50,6 +50,11 @@ export function code(text: string): string {
   return `\`${clean}\``;
 }
 
+/** A message whose fallback text is escaped like everything else. */
+export function message(text: string, blocks: Block[]): SlackMessage {
+  return { text: truncate(esc(text), LIMITS.fallbackText), blocks };
+}
+
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -112,7 +117,7 @@ export function paginate(title: string, head: Block[], body: Block[], fallback: 
   }
   pages.push(page);
   return pages.map((blocks, i) => ({
-    text: i === 0 ? truncate(fallback, LIMITS.fallbackText) : `${title} (part ${i + 1} of ${pages.length})`,
+    text: truncate(esc(i === 0 ? fallback : `${title} (part ${i + 1} of ${pages.length})`), LIMITS.fallbackText),
     blocks: pages.length > 1 ? [...blocks, context(`${esc(title)} · part ${i + 1} of ${pages.length}${i === 0 ? ' · continued in the thread' : ''}`)] : blocks,
   }));
 }

@@ -2,7 +2,7 @@ import type { Status } from '../../reports/classify.ts';
 import type { ProblemRow } from '../../reports/summary.ts';
 import type { ServerWithCustomer } from '../../fleet/servers.ts';
 import type { ResultRow } from '../../reports/results.ts';
-import { code, context, divider, esc, header, LIMITS, packSections, packSectionsUpTo, section, type Block, type SlackMessage } from './blocks.ts';
+import { code, context, divider, esc, header, LIMITS, message, packSections, packSectionsUpTo, section, type Block, type SlackMessage } from './blocks.ts';
 import { ago, icon, plural, when } from './format.ts';
 import { problemLine } from './nightly.ts';
 
@@ -16,7 +16,7 @@ function fit(title: string, head: Block[], lines: string[], overflow: (n: number
   const { blocks: body, used } = packSectionsUpTo(lines, LIMITS.blocksPerMessage - head.length - 1);
   const blocks = [...head, ...body];
   if (used < lines.length) blocks.push(context(overflow(lines.length - used)));
-  return { text: title, blocks };
+  return message(title, blocks);
 }
 
 export function fleetOverview(counts: Record<Status | 'none', number>, problems: ProblemRow[], now: Date): SlackMessage {
@@ -26,7 +26,7 @@ export function fleetOverview(counts: Record<Status | 'none', number>, problems:
     .join(' · ');
   const title = `Backup status: ${plural(total, 'server')}`;
   const head = [header(title), section(summary || 'No servers yet. Add one with `backupbot server add CUSTOMER SERVER`.')];
-  if (problems.length === 0) return { text: title, blocks: head };
+  if (problems.length === 0) return message(title, head);
   head.push(divider());
   return fit(title, head, problems.map((p) => problemLine(p, now)), (n) => `…and ${plural(n, 'more line')}: see \`/backup failures\` or the nightly summary.`);
 }
@@ -46,7 +46,7 @@ export function serverReply(d: ServerDetail, now: Date, tz: string, guessedFrom?
   if (guessedFrom) blocks.push(context(`Showing ${code(server.name)} for “${esc(guessedFrom)}”.`));
   if (!latest) {
     blocks.push(section(`${icon('none')} No reports yet. Backups are expected \`${esc(server.scheduleCron)}\` (${esc(server.timezone)}).`));
-    return { text: `${title}: no reports yet`, blocks };
+    return message(`${title}: no reports yet`, blocks);
   }
   const lines = [
     `${icon(latest.status)} *${latest.status}* · code *${latest.code}*: ${esc(latest.meaning)}`,
@@ -62,7 +62,7 @@ export function serverReply(d: ServerDetail, now: Date, tz: string, guessedFrom?
     blocks.push(...packed);
     if (more > 0) blocks.push(context(`…and ${plural(more, 'more file error')}: \`backupbot status ${esc(server.name)} --json\` lists them all.`));
   }
-  return { text: `${title}: ${latest.status}, code ${latest.code}`, blocks };
+  return message(`${title}: ${latest.status}, code ${latest.code}`, blocks);
 }
 
 export function customerReply(customer: string, rows: Array<{ server: string; status: Status | 'none'; code: number | null; backupAt: Date | null }>, tz: string, guessedFrom?: string): SlackMessage {
@@ -91,7 +91,7 @@ export function historyReply(server: ServerWithCustomer, days: Array<{ day: stri
 
 export function failuresReply(problems: ProblemRow[], now: Date): SlackMessage {
   const title = problems.length ? `Failing now: ${plural(problems.length, 'server')}` : 'Nothing is failing right now';
-  if (problems.length === 0) return { text: title, blocks: [header(title), section(':tada: Every server’s latest backup is ok.')] };
+  if (problems.length === 0) return message(title, [header(title), section(':tada: Every server’s latest backup is ok.')]);
   const lines: string[] = [];
   let customer: string | null = null;
   for (const p of problems) {
@@ -108,7 +108,7 @@ export function notFoundReply(query: string, suggestions: string[]): SlackMessag
   const text = suggestions.length
     ? `No server or customer is called “${esc(query)}”. Did you mean ${suggestions.map(code).join(', ')}?`
     : `No server or customer is called “${esc(query)}”. \`/backup status\` lists the fleet.`;
-  return { text: `Unknown name: ${query}`, blocks: [section(text)] };
+  return message(`Unknown name: ${query}`, [section(text)]);
 }
 
 export function helpReply(error?: string): SlackMessage {
@@ -124,5 +124,5 @@ export function helpReply(error?: string): SlackMessage {
   const blocks: Block[] = [];
   if (error) blocks.push(section(`:warning: ${esc(error)}`));
   blocks.push(section(lines.join('\n')));
-  return { text: error ?? 'How to use /backup', blocks };
+  return message(error ?? 'How to use /backup', blocks);
 }
