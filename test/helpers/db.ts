@@ -7,6 +7,8 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://po
 
 export interface TestDb {
   database: Database;
+  /** Connection string (real Postgres only), for tests that start other processes. */
+  url?: string;
   /** Drops what the test created. */
   dispose(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function postgresDb(): Promise<TestDb> {
   await database.migrate();
   return {
     database,
+    url: url.toString(),
     async dispose() {
       await database.close();
       await admin.unsafe(`drop database if exists "${name}" with (force)`);

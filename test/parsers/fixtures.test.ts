@@ -33,7 +33,9 @@ function expectedCode(meta: Fixture): number {
 describe('real rsync fixtures', () => {
   it('cover every exit code we could make rsync produce, plus a kill -9', () => {
     const codes = new Set(fixtures.map((f) => expectedCode(f.meta)));
-    for (const code of [0, 1, 5, 10, 11, 12, 20, 23, 24, 25, 30, 35, -2]) expect(codes, `code ${code}`).toContain(code);
+    for (const code of [0, 1, 2, 3, 4, 5, 10, 11, 12, 14, 19, 20, 22, 23, 24, 25, 30, 35, 126, 127, 255, -2]) {
+      expect(codes, `code ${code}`).toContain(code);
+    }
   });
 
   it.each(fixtures.map((f) => [f.name, f] as const))('%s', (_name, { meta, log }) => {
