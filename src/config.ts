@@ -54,6 +54,8 @@ export const configSchema = z.object({
   DIGEST_CRON: cronField('0 8 * * *'),
   /** A server appears in the failure digest after this many days without a good backup. */
   DIGEST_DAYS: integer(3, 1, 365),
+  /** TSR3 is pinged when this many servers on one backup target fail or go missing in a night. */
+  ESCALATION_TARGET_THRESHOLD: integer(3, 2, 10_000),
   /** A scheduled post missed while the bot was down is still made if it is at most this old. */
   CATCHUP_HOURS: integer(12, 0, 24 * 7),
 });

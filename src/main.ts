@@ -13,6 +13,9 @@ import { scheduledJobs } from './schedule/jobs.ts';
 import { createScheduler, type Scheduler } from './schedule/scheduler.ts';
 import { createSlackApp, type SlackApp } from './slack/app.ts';
 import { logPublisher, slackPublisher } from './slack/publish.ts';
+import { escalate } from './escalation/escalate.ts';
+import { logIncidentNotifier, slackIncidentNotifier } from './slack/escalation.ts';
+import { recordPosted } from './slack/messages.ts';
 
 export interface Service {
   database: Database;
@@ -75,10 +78,16 @@ export async function startService(config: Config, log: Logger, opts: StartOptio
       log.info('Slack is not configured (SLACK_BOT_TOKEN unset): summaries will be written to this log');
     }
     const jobs = scheduledJobs(config);
+    const notifier = slack
+      ? slackIncidentNotifier(slack.client, config.SLACK_FAILURE_CHANNEL, config.SLACK_ESCALATION_GROUP)
+      : logIncidentNotifier(log);
     const scheduler = createScheduler({
       db: database.db,
       log,
-      publisher: slack ? slackPublisher(slack.client) : logPublisher(log),
+      publisher: slack ? slackPublisher(slack.client, (channel, ts, m) => recordPosted(database.db, channel, ts, m)) : logPublisher(log),
+      afterMissedCheck: async (now) => {
+        await escalate(database.db, now, config.ESCALATION_TARGET_THRESHOLD, notifier, log);
+      },
       jobs: Object.values(jobs),
       tz: config.TZ,
       catchupMs: config.CATCHUP_HOURS * 3600_000,

@@ -165,6 +165,11 @@ export const exceptions = pgTable(
     approvedBy: text('approved_by'),
     approvedAt: tstz('approved_at'),
     expiresAt: tstz('expires_at'),
+    /** The server whose failure prompted the request (its results are reparsed on approval). */
+    sourceServerId: integer('source_server_id').references(() => servers.id),
+    /** Where the approval request was posted, so it can be updated in place. */
+    requestChannel: text('request_channel'),
+    requestTs: text('request_ts'),
   },
   (t) => [
     // Serves the per-upload lookup of exceptions that apply to a server.
@@ -193,4 +198,78 @@ export const jobRuns = pgTable(
     finishedAt: tstz('finished_at'),
   },
   (t) => [primaryKey({ columns: [t.job, t.scheduledAt] })],
+);
+
+/**
+ * Someone took ownership of a server's failure. It holds while the server keeps failing the
+ * same way: a result with another status or code after `resultId` ends it.
+ */
+export const acknowledgements = pgTable(
+  'acknowledgements',
+  {
+    id: serial('id').primaryKey(),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => servers.id),
+    resultId: bigint('result_id', { mode: 'number' })
+      .notNull()
+      .references(() => results.id, { onDelete: 'cascade' }),
+    status: text('status').notNull(),
+    code: integer('code').notNull(),
+    userId: text('user_id').notNull(),
+    note: text('note'),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // A double click acknowledges once.
+    uniqueIndex('acknowledgements_result_key').on(t.resultId),
+    index('acknowledgements_server_idx').on(t.serverId, t.createdAt.desc()),
+  ],
+);
+
+/** Every action someone took, with who and when. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: tstz('at').notNull().defaultNow(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    serverId: integer('server_id').references(() => servers.id),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [index('audit_log_server_idx').on(t.serverId, t.at.desc()), index('audit_log_at_idx').on(t.at.desc())],
+);
+
+/** Bot messages that show servers, kept so they can be updated in place (acks, approvals). */
+export const postedMessages = pgTable(
+  'posted_messages',
+  {
+    channel: text('channel').notNull(),
+    ts: text('ts').notNull(),
+    blocks: jsonb('blocks').notNull(),
+    text: text('text').notNull(),
+    serverIds: jsonb('server_ids').$type<number[]>().notNull().default([]),
+    postedAt: tstz('posted_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.channel, t.ts] }), index('posted_messages_at_idx').on(t.postedAt.desc())],
+);
+
+/**
+ * A problem on the backup side that TSR3 was pinged about. One open incident per key
+ * ("target:custbak1", "server:42"): the unique index is what stops a second ping.
+ */
+export const incidents = pgTable(
+  'incidents',
+  {
+    id: serial('id').primaryKey(),
+    key: text('key').notNull(),
+    title: text('title').notNull(),
+    serverIds: jsonb('server_ids').$type<number[]>().notNull().default([]),
+    openedAt: tstz('opened_at').notNull().defaultNow(),
+    closedAt: tstz('closed_at'),
+    channel: text('channel'),
+    ts: text('ts'),
+  },
+  (t) => [uniqueIndex('incidents_open_key').on(t.key).where(sql`closed_at is null`)],
 );

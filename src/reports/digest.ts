@@ -1,7 +1,9 @@
 import { and, asc, gte, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { results } from '../db/schema.ts';
+import { activeAcks } from '../acks/acknowledge.ts';
 import { describeCode } from '../parsers/rsync-codes.ts';
+import { ackInfo, type AckInfo } from './summary.ts';
 import { fleetStatus } from './status.ts';
 
 export interface DigestRow {
@@ -18,6 +20,10 @@ export interface DigestRow {
   meaning: string;
   hint: string;
   resultId: number | null;
+  hasReport: boolean;
+  fileErrorCount: number;
+  /** Acknowledged failures are listed, not alerted. */
+  ack: AckInfo | null;
 }
 
 export interface FailureDigest {
@@ -55,6 +61,7 @@ export async function buildFailureDigest(db: Db, now: Date, minDays: number, tz:
         .where(and(inArray(results.serverId, ids), gte(results.backupAt, since)))
         .orderBy(asc(results.backupAt), asc(results.id))
     : [];
+  const acks = await activeAcks(db, ids);
   const byServer = new Map<number, Map<string, number>>();
   for (const h of history) {
     const days = byServer.get(h.serverId) ?? new Map<string, number>();
@@ -84,6 +91,9 @@ export async function buildFailureDigest(db: Db, now: Date, minDays: number, tz:
       meaning: s.latest?.meaning ?? 'No report received yet',
       hint: describeCode(code).hint,
       resultId: s.latest?.id ?? null,
+      hasReport: s.latest?.reportId != null,
+      fileErrorCount: s.latest?.fileErrorCount ?? 0,
+      ack: ackInfo(acks.get(s.server.id)),
     };
   });
   return { at: now, minDays, rows };

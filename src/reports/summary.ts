@@ -1,3 +1,4 @@
+import { activeAcks, type Ack } from '../acks/acknowledge.ts';
 import type { Db } from '../db/client.ts';
 import { describeCode } from '../parsers/rsync-codes.ts';
 import type { Status } from './classify.ts';
@@ -19,13 +20,23 @@ export interface ProblemRow {
   failingPaths: string[];
   fileErrorCount: number;
   resultId: number | null;
+  /** Whether a stored report backs the result (a "missing" result has none to reparse). */
+  hasReport: boolean;
+  /** Who took ownership of this failure, while it lasts. */
+  ack: AckInfo | null;
+}
+
+export interface AckInfo {
+  userId: string;
+  note: string | null;
+  at: Date;
 }
 
 export interface NightlySummary {
   at: Date;
   since: Date;
   servers: number;
-  counts: Record<Status, number> & { okByExceptions: number };
+  counts: Record<Status, number> & { okByExceptions: number; acknowledged: number };
   /** Servers that are not ok, worst first, grouped by customer. */
   problems: ProblemRow[];
 }
@@ -33,7 +44,7 @@ export interface NightlySummary {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Turns a server's latest result into a problem row, or null when it is ok. */
-export function problemOf(s: ServerStatus, paths: Map<number, string[]>): ProblemRow | null {
+export function problemOf(s: ServerStatus, paths: Map<number, string[]>, acks: Map<number, Ack> = new Map()): ProblemRow | null {
   const r = s.latest;
   if (r?.status === 'ok') return null;
   const code = r?.code ?? -2;
@@ -53,14 +64,20 @@ export function problemOf(s: ServerStatus, paths: Map<number, string[]>): Proble
     failingPaths: r ? (paths.get(r.id) ?? []) : [],
     fileErrorCount: r?.fileErrorCount ?? 0,
     resultId: r?.id ?? null,
+    hasReport: r?.reportId != null,
+    ack: ackInfo(acks.get(s.server.id)),
   };
+}
+
+export function ackInfo(a: Ack | undefined): AckInfo | null {
+  return a ? { userId: a.userId, note: a.note, at: a.createdAt } : null;
 }
 
 /** The seed's Nightly Backup Report: every server's status over the last 24 hours. */
 export async function buildNightlySummary(db: Db, now: Date): Promise<NightlySummary> {
   const since = new Date(now.getTime() - DAY_MS);
   const fleet = await fleetStatus(db, { since });
-  const counts = { ok: 0, failed: 0, incomplete: 0, missing: 0, okByExceptions: 0 };
+  const counts = { ok: 0, failed: 0, incomplete: 0, missing: 0, okByExceptions: 0, acknowledged: 0 };
   for (const s of fleet) {
     const status = (s.latest?.status as Status | undefined) ?? 'missing';
     counts[status]++;
@@ -71,8 +88,10 @@ export async function buildNightlySummary(db: Db, now: Date): Promise<NightlySum
     db,
     bad.flatMap((s) => (s.latest ? [s.latest.id] : [])),
   );
+  const acks = await activeAcks(db, bad.map((s) => s.server.id));
   const problems = bad
-    .map((s) => problemOf(s, paths)!)
+    .map((s) => problemOf(s, paths, acks)!)
     .sort((a, b) => a.customer.localeCompare(b.customer) || a.server.localeCompare(b.server));
+  counts.acknowledged = problems.filter((p) => p.ack).length;
   return { at: now, since, servers: fleet.length, counts, problems };
 }

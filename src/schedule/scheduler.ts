@@ -27,6 +27,8 @@ export interface SchedulerDeps {
   /** How often the missed-backup check runs. */
   missedEveryMs?: number;
   owner?: string;
+  /** Runs after the missed-backup check (TSR3 escalation). */
+  afterMissedCheck?: (now: Date) => Promise<void>;
 }
 
 const MINUTE_MS = 60_000;
@@ -81,6 +83,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       lastMissedCheck = now.getTime();
       const missed = await recordMissedBackups(db, now);
       if (missed.length) log.info({ count: missed.length }, 'recorded missed backups');
+      await deps.afterMissedCheck?.(now);
     }
     for (const job of deps.jobs) {
       // The latest slot at or before now (croner looks strictly before its reference).

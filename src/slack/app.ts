@@ -4,7 +4,13 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { registerExceptionActions } from './listeners/actions/exceptions.ts';
+import { registerServerActions } from './listeners/actions/server.ts';
 import { registerBackupCommand } from './listeners/commands/backup.ts';
+import type { ListenerDeps } from './listeners/context.ts';
+import { registerAppHome } from './listeners/events/home.ts';
+import { registerModalSubmissions } from './listeners/views/modals.ts';
+import { approverCheck } from './permissions.ts';
 
 export interface SlackApp {
   client: WebClient;
@@ -52,7 +58,14 @@ export function createSlackApp(config: Config, deps: { db: Db; log: Logger }): S
     app = new App({ token: config.SLACK_BOT_TOKEN, receiver, logger, clientOptions });
     handler = receiver.requestListener;
   }
-  registerBackupCommand(app, { db: deps.db, log: deps.log, tz: config.TZ });
+  // One approver check (and its cache) for the app's lifetime.
+  const approvers = approverCheck(config.SLACK_APPROVER_GROUP, app.client);
+  const listenerDeps: ListenerDeps = { db: deps.db, log: deps.log, config, approvers: () => approvers };
+  registerBackupCommand(app, listenerDeps);
+  registerServerActions(app, listenerDeps);
+  registerExceptionActions(app, listenerDeps);
+  registerModalSubmissions(app, listenerDeps);
+  registerAppHome(app, listenerDeps);
   app.error(async (err) => {
     deps.log.error({ err }, 'Slack listener failed');
   });

@@ -1,15 +1,20 @@
+import { activeAcks } from '../acks/acknowledge.ts';
+import { audit, auditEntries } from '../audit.ts';
 import type { Db } from '../db/client.ts';
+import { listExceptions } from '../exceptions/workflow.ts';
 import { listCustomers } from '../fleet/customers.ts';
 import { listServers, type ServerWithCustomer } from '../fleet/servers.ts';
 import { describeCode } from '../parsers/rsync-codes.ts';
+import type { Status } from '../reports/classify.ts';
 import { dayIn } from '../reports/digest.ts';
 import { failingPaths } from '../reports/problems.ts';
+import { describeChanges, reparseReports, countReports } from '../reports/reparse.ts';
 import { fileErrorsFor } from '../reports/results.ts';
 import { fleetStatus, resultHistory, statusOf, type ServerStatus } from '../reports/status.ts';
-import { problemOf } from '../reports/summary.ts';
-import type { Status } from '../reports/classify.ts';
+import { ackInfo, problemOf } from '../reports/summary.ts';
 import { parseBackupCommand } from './command.ts';
 import { resolveName } from './fuzzy.ts';
+import { auditReply, exceptionsReply, reparseDone, reparseProgress } from './views/admin.ts';
 import type { SlackMessage } from './views/blocks.ts';
 import { customerReply, failuresReply, fleetOverview, helpReply, historyReply, notFoundReply, serverReply } from './views/replies.ts';
 
@@ -17,31 +22,51 @@ export interface CommandEnv {
   db: Db;
   now: Date;
   tz: string;
+  /** Who asked (a Slack user id); recorded in the audit log for actions. */
+  userId: string;
+  isApprover: () => Promise<boolean>;
+}
+
+/** An immediate answer, and optionally more work that reports back as it goes. */
+export interface CommandAnswer {
+  reply: SlackMessage;
+  followUp?: (send: (m: SlackMessage) => Promise<void>) => Promise<void>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DETAIL_FILE_ERRORS = 40;
+const REPARSE_DEFAULT_DAYS = 7;
+const PROGRESS_EVERY = 25;
 
 /** Answers `/backup <text>`: parse -> query -> view. */
-export async function answerBackupCommand(env: CommandEnv, text: string): Promise<SlackMessage> {
+export async function answerBackupCommand(env: CommandEnv, text: string): Promise<CommandAnswer> {
   const cmd = parseBackupCommand(text);
   switch (cmd.kind) {
     case 'help':
-      return helpReply(cmd.error);
+      return { reply: helpReply(cmd.error) };
     case 'failures':
-      return failuresReply(await problems(env, await fleetStatus(env.db)), env.now);
+      return { reply: failuresReply(await problems(env, await fleetStatus(env.db)), env.now) };
     case 'status':
-      return cmd.target === undefined ? overview(env) : lookUp(env, cmd.target);
+      return { reply: cmd.target === undefined ? await overview(env) : await lookUp(env, cmd.target) };
     case 'history':
-      return history(env, cmd.server, cmd.days);
+      return { reply: await history(env, cmd.server, cmd.days) };
+    case 'exceptions':
+      return { reply: await exceptionList(env, cmd.server) };
+    case 'audit':
+      return { reply: await auditList(env, cmd.server) };
+    case 'reparse':
+      return reparse(env, cmd.server, cmd.since ?? new Date(env.now.getTime() - REPARSE_DEFAULT_DAYS * DAY_MS));
   }
 }
 
 async function problems(env: CommandEnv, fleet: ServerStatus[]) {
   const bad = fleet.filter((s) => statusOf(s) !== 'ok');
-  const paths = await failingPaths(env.db, bad.flatMap((s) => (s.latest ? [s.latest.id] : [])));
+  const [paths, acks] = await Promise.all([
+    failingPaths(env.db, bad.flatMap((s) => (s.latest ? [s.latest.id] : []))),
+    activeAcks(env.db, bad.map((s) => s.server.id)),
+  ]);
   return bad
-    .map((s) => problemOf(s, paths)!)
+    .map((s) => problemOf(s, paths, acks)!)
     .sort((a, b) => a.customer.localeCompare(b.customer) || a.server.localeCompare(b.server));
 }
 
@@ -53,12 +78,18 @@ async function overview(env: CommandEnv): Promise<SlackMessage> {
   return fleetOverview(counts, worst, env.now);
 }
 
+async function findServerNamed(env: CommandEnv, query: string): Promise<{ server: ServerWithCustomer; guessed?: string } | SlackMessage> {
+  const servers = await listServers(env.db);
+  const found = resolveName(query, servers);
+  if (!found.match) return notFoundReply(query, found.suggestions.map((s) => s.name));
+  return found.guessed ? { server: found.match, guessed: query } : { server: found.match };
+}
+
+const isMessage = (x: object): x is SlackMessage => 'blocks' in x;
+
 async function lookUp(env: CommandEnv, query: string): Promise<SlackMessage> {
   const [servers, customers] = await Promise.all([listServers(env.db), listCustomers(env.db)]);
-  const candidates = [
-    ...servers.map((s) => ({ name: s.name, server: s })),
-    ...customers.map((c) => ({ name: c.name, customerId: c.id })),
-  ];
+  const candidates = [...servers.map((s) => ({ name: s.name, server: s })), ...customers.map((c) => ({ name: c.name, customerId: c.id }))];
   const found = resolveName(query, candidates);
   if (!found.match) return notFoundReply(query, found.suggestions.map((s) => s.name));
   const guessed = found.guessed ? query : undefined;
@@ -74,10 +105,10 @@ async function lookUp(env: CommandEnv, query: string): Promise<SlackMessage> {
   );
 }
 
-async function serverDetail(env: CommandEnv, server: ServerWithCustomer, guessed?: string): Promise<SlackMessage> {
+export async function serverDetail(env: Pick<CommandEnv, 'db' | 'now' | 'tz'>, server: ServerWithCustomer, guessed?: string): Promise<SlackMessage> {
   const [row] = await fleetStatus(env.db, { serverIds: [server.id] });
   const latest = row?.latest ?? null;
-  const errors = latest ? await fileErrorsFor(env.db, latest.id, DETAIL_FILE_ERRORS) : [];
+  const [errors, acks] = await Promise.all([latest ? fileErrorsFor(env.db, latest.id, DETAIL_FILE_ERRORS) : [], activeAcks(env.db, [server.id])]);
   return serverReply(
     {
       server,
@@ -86,6 +117,7 @@ async function serverDetail(env: CommandEnv, server: ServerWithCustomer, guessed
       hint: describeCode(latest?.code ?? -2).hint,
       // Real failures first: they are what the reader has to act on.
       fileErrors: [...errors].sort((a, b) => Number(a.excepted) - Number(b.excepted)),
+      ack: ackInfo(acks.get(server.id)),
     },
     env.now,
     env.tz,
@@ -94,10 +126,9 @@ async function serverDetail(env: CommandEnv, server: ServerWithCustomer, guessed
 }
 
 async function history(env: CommandEnv, query: string, days: number): Promise<SlackMessage> {
-  const servers = await listServers(env.db);
-  const found = resolveName(query, servers);
-  if (!found.match) return notFoundReply(query, found.suggestions.map((s) => s.name));
-  const server = found.match;
+  const found = await findServerNamed(env, query);
+  if (isMessage(found)) return found;
+  const { server } = found;
   const since = new Date(env.now.getTime() - days * DAY_MS);
   const rows = await resultHistory(env.db, server.id, since);
   const byDay = new Map<string, Array<{ code: number; status: string }>>();
@@ -110,5 +141,52 @@ async function history(env: CommandEnv, query: string, days: number): Promise<Sl
     const day = dayIn(env.tz, new Date(env.now.getTime() - i * DAY_MS));
     strip.push({ day, results: byDay.get(day) ?? [] });
   }
-  return historyReply(server, strip, found.guessed ? query : undefined);
+  return historyReply(server, strip, found.guessed);
+}
+
+async function names(env: CommandEnv) {
+  const [servers, customers] = await Promise.all([listServers(env.db), listCustomers(env.db)]);
+  return { servers, serverNames: new Map(servers.map((s) => [s.id, s.name])), customerNames: new Map(customers.map((c) => [c.id, c.name])) };
+}
+
+async function exceptionList(env: CommandEnv, query?: string): Promise<SlackMessage> {
+  const { serverNames, customerNames } = await names(env);
+  let server: ServerWithCustomer | undefined;
+  if (query) {
+    const found = await findServerNamed(env, query);
+    if (isMessage(found)) return found;
+    server = found.server;
+  }
+  const rows = await listExceptions(env.db, server, env.now);
+  return exceptionsReply(rows, serverNames, customerNames, env.tz, { ...(server ? { forServer: server.name } : {}), canRemove: await env.isApprover() });
+}
+
+async function auditList(env: CommandEnv, query?: string): Promise<SlackMessage> {
+  const { serverNames } = await names(env);
+  let server: ServerWithCustomer | undefined;
+  if (query) {
+    const found = await findServerNamed(env, query);
+    if (isMessage(found)) return found;
+    server = found.server;
+  }
+  return auditReply(await auditEntries(env.db, server?.id), serverNames, env.tz, server?.name);
+}
+
+async function reparse(env: CommandEnv, query: string, since: Date): Promise<CommandAnswer> {
+  const found = await findServerNamed(env, query);
+  if (isMessage(found)) return { reply: found };
+  const { server } = found;
+  const scope = { serverIds: [server.id], since };
+  const total = await countReports(env.db, scope);
+  return {
+    reply: reparseProgress(server.name, 0, total, 0),
+    followUp: async (send) => {
+      const result = await reparseReports(env.db, scope, async (done, changed) => {
+        if (done % PROGRESS_EVERY === 0 && done < total) await send(reparseProgress(server.name, done, total, changed));
+      });
+      const summary = describeChanges(result);
+      await audit(env.db, env.userId, 'reparse', server.id, { since: since.toISOString(), reports: result.total, changed: result.changed.length });
+      await send(reparseDone(server.name, summary));
+    },
+  };
 }

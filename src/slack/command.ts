@@ -4,6 +4,9 @@ export type BackupCommand =
   | { kind: 'status'; target?: string }
   | { kind: 'history'; server: string; days: number }
   | { kind: 'failures' }
+  | { kind: 'exceptions'; server?: string }
+  | { kind: 'reparse'; server: string; since?: Date }
+  | { kind: 'audit'; server?: string }
   | { kind: 'help'; error?: string };
 
 export const MAX_HISTORY_DAYS = 365;
@@ -23,6 +26,22 @@ export function parseBackupCommand(text: string): BackupCommand {
     case 'help':
     case '?':
       return { kind: 'help' };
+    case 'exceptions':
+      return rest.length ? { kind: 'exceptions', server: rest.join(' ') } : { kind: 'exceptions' };
+    case 'audit':
+      return rest.length ? { kind: 'audit', server: rest.join(' ') } : { kind: 'audit' };
+    case 'reparse': {
+      const at = rest.findIndex((w) => w.toLowerCase() === 'since');
+      const name = (at === -1 ? rest : rest.slice(0, at)).join(' ');
+      if (!name) return { kind: 'help', error: 'Say which server: `/backup reparse SERVER [since YYYY-MM-DD]`.' };
+      if (at === -1) return { kind: 'reparse', server: name };
+      const date = rest[at + 1] ?? '';
+      const since = /^\d{4}-\d{2}-\d{2}$/.test(date) ? new Date(`${date}T00:00:00Z`) : null;
+      if (!since || Number.isNaN(since.getTime()) || rest.length > at + 2) {
+        return { kind: 'help', error: `\`since\` takes a date like 2026-11-01; got "${rest.slice(at + 1).join(' ')}".` };
+      }
+      return { kind: 'reparse', server: name, since };
+    }
     case 'history': {
       if (rest.length === 0) return { kind: 'help', error: 'Say which server: `/backup history SERVER [DAYS]`.' };
       const last = rest[rest.length - 1]!;

@@ -46,7 +46,10 @@ export function slackErrorCode(err: unknown): string | undefined {
   return typeof data?.error === 'string' ? data.error : undefined;
 }
 
-export function slackPublisher(client: WebClient): Publisher {
+/** Called after each message is posted (to remember it for later in-place updates). */
+export type OnPosted = (channel: string, ts: string, message: SlackMessage) => Promise<void>;
+
+export function slackPublisher(client: WebClient, recordPosted?: OnPosted): Publisher {
   return {
     kind: 'slack',
     async publish(channel, messages, progress, onPosted) {
@@ -63,6 +66,7 @@ export function slackPublisher(client: WebClient): Publisher {
             ...(i > 0 && threadTs ? { thread_ts: threadTs } : {}),
           });
           if (i === 0) threadTs = res.ts;
+          if (res.ts && recordPosted) await recordPosted(res.channel ?? channel, res.ts, m);
         } catch (err) {
           const code = slackErrorCode(err);
           if (code && PERMANENT[code]) throw new PermanentSlackError(code, PERMANENT[code]);

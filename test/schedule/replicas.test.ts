@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobRuns } from '../../src/db/schema.ts';
+import { incidents, jobRuns } from '../../src/db/schema.ts';
 import { postgresDb, type TestDb } from '../helpers/db.ts';
 import { seedFleet } from '../helpers/fleet.ts';
 import { freePort, startServe, waitExit } from '../helpers/process.ts';
@@ -47,15 +47,20 @@ describe('two bot processes sharing one Postgres', () => {
       }
       await new Promise((r) => setTimeout(r, 1500)); // room for a (wrong) second post to arrive
       expect(done.map((r) => r.job).sort()).toEqual(['digest', 'nightly']);
-      for (const [channel, job] of [
-        ['C_SUMMARY', 'nightly'],
-        ['C_FAILURES', 'digest'],
+      const posted = (channel: string) => slack.callsTo('chat.postMessage').filter((c) => c.body.channel === channel);
+      const payload = (job: string) => (done.find((r) => r.job === job)!.payload as unknown[]).length;
+      for (const [channel, title] of [
+        ['C_SUMMARY', 'Nightly backup report'],
+        ['C_FAILURES', 'Servers failing'],
       ] as const) {
-        const posts = slack.callsTo('chat.postMessage').filter((c) => c.body.channel === channel);
-        const run = done.find((r) => r.job === job)!;
-        expect(posts).toHaveLength((run.payload as unknown[]).length);
-        expect(posts.filter((p) => p.body.thread_ts === undefined)).toHaveLength(1);
+        expect(posted(channel).filter((c) => String(c.body.text).startsWith(title))).toHaveLength(1);
       }
+      // TSR3 escalations (one ping plus one thread reply per incident) are claimed the same way.
+      const incidentRows = await t.database.db.select().from(incidents);
+      const pings = posted('C_FAILURES').filter((c) => String(c.body.text).includes(':rotating_light:'));
+      expect(pings).toHaveLength(incidentRows.length);
+      expect(posted('C_SUMMARY')).toHaveLength(payload('nightly'));
+      expect(posted('C_FAILURES')).toHaveLength(payload('digest') + 2 * incidentRows.length);
       expect(slack.rejections).toEqual([]);
     } finally {
       for (const p of procs) p.kill('SIGTERM');

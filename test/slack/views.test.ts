@@ -25,6 +25,8 @@ function problem(i: number, extra: Partial<ProblemRow> = {}): ProblemRow {
     failingPaths: [`/data/share/user${i}/Mailbox.pst`],
     fileErrorCount: 4,
     resultId: i,
+    hasReport: true,
+    ack: null,
     ...extra,
   };
 }
@@ -38,7 +40,7 @@ describe('nightly summary view', () => {
     at: now,
     since: new Date(now.getTime() - 86400_000),
     servers: 5000,
-    counts: { ok: 5000 - problems.length, failed: problems.length, incomplete: 0, missing: 0, okByExceptions: 12 },
+    counts: { ok: 5000 - problems.length, failed: problems.length, incomplete: 0, missing: 0, okByExceptions: 12, acknowledged: 0 },
     problems,
   });
 
@@ -80,8 +82,8 @@ describe('failure digest view', () => {
       at: now,
       minDays: 3,
       rows: [
-        { serverId: 1, server: 'fs01', customer: 'Acorn', targetHost: null, lastSuccessAt: null, daysSinceSuccess: null, streak: [{ day: '2026-11-21', code: 23 }, { day: '2026-11-22', code: null }, { day: '2026-11-23', code: -2 }], code: -2, meaning: 'No report arrived', hint: 'Re-run it.', resultId: 1 },
-        { serverId: 2, server: 'fs02', customer: 'Acorn', targetHost: null, lastSuccessAt: new Date(now.getTime() - 4 * 86400_000), daysSinceSuccess: 4, streak: [{ day: '2026-11-23', code: 12 }], code: 12, meaning: 'Error in the rsync protocol data stream', hint: 'Check the link.', resultId: 2 },
+        { serverId: 1, server: 'fs01', customer: 'Acorn', targetHost: null, lastSuccessAt: null, daysSinceSuccess: null, streak: [{ day: '2026-11-21', code: 23 }, { day: '2026-11-22', code: null }, { day: '2026-11-23', code: -2 }], code: -2, meaning: 'No report arrived', hint: 'Re-run it.', resultId: 1, hasReport: false, fileErrorCount: 0, ack: null },
+        { serverId: 2, server: 'fs02', customer: 'Acorn', targetHost: null, lastSuccessAt: new Date(now.getTime() - 4 * 86400_000), daysSinceSuccess: 4, streak: [{ day: '2026-11-23', code: 12 }], code: 12, meaning: 'Error in the rsync protocol data stream', hint: 'Check the link.', resultId: 2, hasReport: true, fileErrorCount: 0, ack: null },
       ],
     };
     const messages = digestMessages(d, 'UTC');
@@ -98,7 +100,7 @@ describe('command replies', () => {
   it('keep a long failure list in one valid message and say how many were left out', () => {
     const m = failuresReply(Array.from({ length: 900 }, (_, i) => problem(i)), now);
     expect(blockKitProblems(m.blocks, 'message')).toEqual([]);
-    expect(toPlainText([m])).toMatch(/…and \d+ more lines/);
+    expect(toPlainText([m])).toMatch(/…and \d+ more servers/);
   });
 
   it('suggest names for an unknown one, escaped', () => {

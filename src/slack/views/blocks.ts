@@ -26,9 +26,14 @@ export interface ButtonElement {
   value?: string;
   style?: 'primary' | 'danger';
 }
+export interface OverflowElement {
+  type: 'overflow';
+  action_id: string;
+  options: Array<{ text: TextObject; value: string }>;
+}
 export type Block =
   | { type: 'header'; text: TextObject; block_id?: string }
-  | { type: 'section'; text: TextObject; block_id?: string; accessory?: ButtonElement }
+  | { type: 'section'; text: TextObject; block_id?: string; accessory?: ButtonElement | OverflowElement }
   | { type: 'context'; elements: TextObject[]; block_id?: string }
   | { type: 'divider'; block_id?: string }
   | { type: 'actions'; elements: ButtonElement[]; block_id?: string };
@@ -60,7 +65,7 @@ export function truncate(text: string, max: number): string {
 }
 
 export const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) });
-export const plain = (text: string, max = LIMITS.headerText): TextObject => ({ type: 'plain_text', text: truncate(text, max), emoji: true });
+export const plain = (text: string, max: number = LIMITS.headerText): TextObject => ({ type: 'plain_text', text: truncate(text, max), emoji: true });
 
 export const header = (text: string): Block => ({ type: 'header', text: plain(text) });
 export const section = (text: string): Block => ({ type: 'section', text: mrkdwn(text) });
@@ -69,6 +74,12 @@ export const context = (...texts: string[]): Block => ({
   elements: texts.slice(0, LIMITS.contextElements).map((t) => mrkdwn(t)),
 });
 export const divider = (): Block => ({ type: 'divider' });
+
+export function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): ButtonElement {
+  return { type: 'button', text: plain(text, LIMITS.buttonText), action_id: actionId, value, ...(style ? { style } : {}) };
+}
+
+export const actions = (elements: ButtonElement[], blockId?: string): Block => ({ type: 'actions', elements, ...(blockId ? { block_id: blockId } : {}) });
 
 /**
  * Packs lines into section blocks of at most 3,000 characters each, never splitting a line

@@ -1,10 +1,11 @@
 import type { Status } from '../../reports/classify.ts';
-import type { ProblemRow } from '../../reports/summary.ts';
+import type { AckInfo, ProblemRow } from '../../reports/summary.ts';
 import type { ServerWithCustomer } from '../../fleet/servers.ts';
 import type { ResultRow } from '../../reports/results.ts';
 import { code, context, divider, esc, header, LIMITS, message, packSections, packSectionsUpTo, section, type Block, type SlackMessage } from './blocks.ts';
 import { ago, icon, plural, when } from './format.ts';
-import { problemLine } from './nightly.ts';
+import { problemBlocks } from './nightly.ts';
+import { ackLine, serverButtons } from './server-block.ts';
 
 /** Replies to /backup. Pure: data in, one (ephemeral) message out. */
 
@@ -19,6 +20,14 @@ function fit(title: string, head: Block[], lines: string[], overflow: (n: number
   return message(title, blocks);
 }
 
+/** The same for one block per item (servers with their actions). */
+function fitBlocks(title: string, head: Block[], items: Block[], overflow: (n: number) => string): SlackMessage {
+  const room = LIMITS.blocksPerMessage - head.length - 1;
+  const blocks = [...head, ...items.slice(0, room)];
+  if (items.length > room) blocks.push(context(overflow(items.length - room)));
+  return message(title, blocks);
+}
+
 export function fleetOverview(counts: Record<Status | 'none', number>, problems: ProblemRow[], now: Date): SlackMessage {
   const total = ORDER.reduce((n, s) => n + counts[s], 0);
   const summary = ORDER.filter((s) => counts[s] > 0)
@@ -28,7 +37,7 @@ export function fleetOverview(counts: Record<Status | 'none', number>, problems:
   const head = [header(title), section(summary || 'No servers yet. Add one with `backupbot server add CUSTOMER SERVER`.')];
   if (problems.length === 0) return message(title, head);
   head.push(divider());
-  return fit(title, head, problems.map((p) => problemLine(p, now)), (n) => `…and ${plural(n, 'more line')}: see \`/backup failures\` or the nightly summary.`);
+  return fitBlocks(title, head, problemBlocks(problems, now), (n) => `…and ${plural(n, 'more server')}: the nightly summary thread and \`backupbot status\` list every one.`);
 }
 
 export interface ServerDetail {
@@ -37,6 +46,7 @@ export interface ServerDetail {
   lastSuccessAt: Date | null;
   hint: string;
   fileErrors: Array<{ path: string; kind: string; excepted: boolean }>;
+  ack: AckInfo | null;
 }
 
 export function serverReply(d: ServerDetail, now: Date, tz: string, guessedFrom?: string): SlackMessage {
@@ -54,6 +64,7 @@ export function serverReply(d: ServerDetail, now: Date, tz: string, guessedFrom?
   ];
   if (latest.reason) lines.push(`_Why:_ ${esc(latest.reason)}`);
   if (latest.status !== 'ok') lines.push(`_What to do:_ ${esc(d.hint)}`);
+  if (d.ack) lines.push(ackLine(d.ack));
   blocks.push(section(lines.join('\n')));
   if (d.fileErrors.length) {
     const errs = d.fileErrors.map((e) => `${e.excepted ? ':white_check_mark: excepted ' : ':x: '}${e.kind} ${code(e.path)}`);
@@ -62,6 +73,9 @@ export function serverReply(d: ServerDetail, now: Date, tz: string, guessedFrom?
     blocks.push(...packed);
     if (more > 0) blocks.push(context(`…and ${plural(more, 'more file error')}: \`backupbot status ${esc(server.name)} --json\` lists them all.`));
   }
+  blocks.push(
+    serverButtons({ serverId: server.id, resultId: latest.id, status: latest.status, hasReport: latest.reportId !== null, fileErrorCount: latest.fileErrorCount - latest.exceptedCount, ack: d.ack }),
+  );
   return message(`${title}: ${latest.status}, code ${latest.code}`, blocks);
 }
 
@@ -92,16 +106,7 @@ export function historyReply(server: ServerWithCustomer, days: Array<{ day: stri
 export function failuresReply(problems: ProblemRow[], now: Date): SlackMessage {
   const title = problems.length ? `Failing now: ${plural(problems.length, 'server')}` : 'Nothing is failing right now';
   if (problems.length === 0) return message(title, [header(title), section(':tada: Every server’s latest backup is ok.')]);
-  const lines: string[] = [];
-  let customer: string | null = null;
-  for (const p of problems) {
-    if (p.customer !== customer) {
-      customer = p.customer;
-      lines.push(`*${esc(customer)}*`);
-    }
-    lines.push(problemLine(p, now));
-  }
-  return fit(title, [header(title)], lines, (n) => `…and ${plural(n, 'more line')}: the nightly summary thread and \`backupbot status\` list every server.`);
+  return fitBlocks(title, [header(title)], problemBlocks(problems, now), (n) => `…and ${plural(n, 'more server')}: the nightly summary thread and \`backupbot status\` list every one.`);
 }
 
 export function notFoundReply(query: string, suggestions: string[]): SlackMessage {

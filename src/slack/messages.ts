@@ -1,0 +1,62 @@
+import type { WebClient } from '@slack/web-api';
+import { and, gte, sql, eq } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { postedMessages } from '../db/schema.ts';
+import { serverBlockId, serverIdsInBlocks } from './action-ids.ts';
+import type { Block, SlackMessage } from './views/blocks.ts';
+import { LIMITS, truncate } from './views/blocks.ts';
+
+/** Remembers a posted message so it can be updated for one server later. */
+export async function recordPosted(db: Db, channel: string, ts: string, m: SlackMessage): Promise<void> {
+  await db
+    .insert(postedMessages)
+    .values({ channel, ts, blocks: m.blocks, text: m.text, serverIds: serverIdsInBlocks(m.blocks) })
+    .onConflictDoNothing();
+}
+
+const MARK = '\n:bookmark: ';
+const UPDATE_WINDOW_MS = 8 * 24 * 60 * 60 * 1000;
+
+/** Replaces (or adds) the status mark of one server's block, dropping its actions when `final`. */
+export function markBlock(blocks: Block[], serverId: number, mark: string, final: boolean): Block[] | null {
+  let changed = false;
+  const next = blocks.map((b) => {
+    if (b.block_id !== serverBlockId(serverId) || b.type !== 'section') return b;
+    changed = true;
+    const base = b.text.text.split(MARK)[0]!.replace(/\n:eyes: Acknowledged by .*$/s, '');
+    const text = truncate(`${base}${MARK}${mark}`, LIMITS.sectionText);
+    const { accessory, ...rest } = b;
+    return { ...rest, text: { ...b.text, text }, ...(accessory && !final ? { accessory } : {}) };
+  });
+  return changed ? next : null;
+}
+
+/**
+ * Updates, in place (chat.update), every recent bot message that shows the server: after an
+ * acknowledgement, or when an approved exception changed its verdict.
+ */
+export async function markServerEverywhere(db: Db, client: WebClient, serverId: number, mark: string, final = false): Promise<number> {
+  const since = new Date(Date.now() - UPDATE_WINDOW_MS);
+  const rows = await db
+    .select({ channel: postedMessages.channel, ts: postedMessages.ts })
+    .from(postedMessages)
+    .where(and(gte(postedMessages.postedAt, since), sql`${postedMessages.serverIds} @> ${JSON.stringify([serverId])}::jsonb`));
+  let updated = 0;
+  for (const { channel, ts } of rows) {
+    // Row lock: two people acting on servers of the same message must not undo each other's mark.
+    const done = await db.transaction(async (tx) => {
+      const [row] = await tx
+        .select()
+        .from(postedMessages)
+        .where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)))
+        .for('update');
+      const blocks = row && markBlock(row.blocks as Block[], serverId, mark, final);
+      if (!row || !blocks) return false;
+      await client.chat.update({ channel, ts, text: row.text, blocks });
+      await tx.update(postedMessages).set({ blocks }).where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)));
+      return true;
+    });
+    if (done) updated++;
+  }
+  return updated;
+}
