@@ -1,7 +1,9 @@
 import { AppError } from '../errors.ts';
 import { addCustomer } from '../fleet/customers.ts';
 import { addServer, listServers, rotateToken } from '../fleet/servers.ts';
+import { audit } from '../audit.ts';
 import type { CliContext } from './context.ts';
+import { cliActor } from './exceptions.ts';
 import { json, table, when } from './format.ts';
 
 export async function customerAdd(ctx: CliContext, name: string, flags: { json?: boolean }): Promise<void> {
@@ -66,7 +68,11 @@ export async function serverList(ctx: CliContext, flags: { json?: boolean }): Pr
 }
 
 export async function serverRotateToken(ctx: CliContext, name: string, flags: { json?: boolean }): Promise<void> {
-  const { server, token } = await ctx.withDb((db) => rotateToken(db, name));
+  const { server, token } = await ctx.withDb(async (db) => {
+    const rotated = await rotateToken(db, name);
+    await audit(db, cliActor(), 'token.rotate', rotated.server.id);
+    return rotated;
+  });
   ctx.io.out(
     flags.json
       ? json({ id: server.id, name: server.name, token })

@@ -10,6 +10,8 @@ import { ForwardToServer, localDbOpener, type CliContext, type CliIo } from './c
 import { customerAdd, serverAdd, serverList, serverRotateToken } from './fleet.ts';
 import { parseCommand } from './parse.ts';
 import { sendToCliSocket, type CliReply } from './socket.ts';
+import { exceptionAdd, exceptionList, exceptionRemove } from './exceptions.ts';
+import { reparseCommand } from './reparse.ts';
 import { runCommand } from './run.ts';
 import { statusCommand } from './status.ts';
 
@@ -80,6 +82,36 @@ function buildProgram(ctx: CliContext, serve: () => Promise<void>): Command {
     .argument('[server]', 'server name')
     .option('--json', 'print JSON')
     .action((name: string | undefined, flags) => statusCommand(ctx, name, flags));
+
+  const exception = program.command('exception').description('manage exceptions (admins: active at once, audited)');
+  exception
+    .command('add')
+    .argument('<glob>', 'pattern: "*.pst" matches names anywhere, "/share/*/x.qbw" whole paths; case-insensitive')
+    .addOption(new Option('--scope <scope>', 'where it applies').choices(['server', 'customer', 'global']).default('server'))
+    .option('--server <name>', 'the server (with --scope server)')
+    .option('--customer <name>', 'the customer (with --scope customer)')
+    .option('--reason <text>', 'why these files may fail (required)')
+    .option('--expires <date>', 'stop applying after this date (YYYY-MM-DD)')
+    .option('--json', 'print JSON')
+    .action((glob: string, flags) => exceptionAdd(ctx, glob, flags));
+  exception
+    .command('list')
+    .option('--server <name>', 'only those that apply to this server')
+    .option('--json', 'print JSON')
+    .action((flags) => exceptionList(ctx, flags));
+  exception
+    .command('remove')
+    .argument('<id>', 'exception id (see exception list)')
+    .action((id: string) => exceptionRemove(ctx, id));
+
+  program
+    .command('reparse')
+    .description('run the current parser over stored reports (new results; old ones kept)')
+    .option('--server <name>', 'only this server')
+    .option('--since <date>', 'only reports received since (YYYY-MM-DD)')
+    .option('--all', 'every stored report')
+    .option('--json', 'print JSON')
+    .action((flags) => reparseCommand(ctx, flags));
 
   program
     .command('run')

@@ -17,8 +17,12 @@ export async function recordPosted(db: Db, channel: string, ts: string, m: Slack
 const MARK = '\n:bookmark: ';
 const UPDATE_WINDOW_MS = 8 * 24 * 60 * 60 * 1000;
 
-/** Replaces (or adds) the status mark of one server's block, dropping its actions when `final`. */
+/**
+ * Replaces (or adds) the status mark of one server's block. `final` drops its actions (the
+ * server is ok now); otherwise an acknowledgement drops just the Acknowledge item.
+ */
 export function markBlock(blocks: Block[], serverId: number, mark: string, final: boolean): Block[] | null {
+  const acked = mark.includes(':eyes: Acknowledged by');
   let changed = false;
   const next = blocks.map((b) => {
     if (b.block_id !== serverBlockId(serverId) || b.type !== 'section') return b;
@@ -26,7 +30,9 @@ export function markBlock(blocks: Block[], serverId: number, mark: string, final
     const base = b.text.text.split(MARK)[0]!.replace(/\n:eyes: Acknowledged by .*$/s, '');
     const text = truncate(`${base}${MARK}${mark}`, LIMITS.sectionText);
     const { accessory, ...rest } = b;
-    return { ...rest, text: { ...b.text, text }, ...(accessory && !final ? { accessory } : {}) };
+    const kept =
+      accessory?.type === 'overflow' && acked ? { ...accessory, options: accessory.options.filter((o) => !o.value.startsWith('v1:ack:')) } : accessory;
+    return { ...rest, text: { ...b.text, text }, ...(kept && !final ? { accessory: kept } : {}) };
   });
   return changed ? next : null;
 }

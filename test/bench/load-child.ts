@@ -5,6 +5,7 @@
  * prints one JSON line (LoadResult).
  */
 import { Agent, request } from 'node:http';
+import { selfCpuMs } from './cpu.ts';
 import { reportTemplate, type ReportTemplate } from './gen-log.ts';
 
 export interface LoadConfig {
@@ -19,6 +20,8 @@ export interface LoadConfig {
   warmupUploads: number;
   durationMs: number;
   maxUploads: number;
+  /** First sequence number (default 0): runs against the same database need different ones. */
+  seqStart?: number;
 }
 
 export interface LoadResult {
@@ -29,6 +32,8 @@ export interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** CPU (user+system, ms) this load generator used during the measured window. */
+  cpuMs: number;
   warmupUploads: number;
   /** Answers other than 201 (warm-up included), by status ("error" for a failed connection). */
   non201: Record<string, number>;
@@ -51,7 +56,7 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
   const target = new URL('/api/v1/reports', cfg.url);
   // 3 of 4 reports are clean runs; 1 in 4 ends with code 23 and 3 file errors.
   const templates: ReportTemplate[] = [0, 1, 2, 3].map((i) => reportTemplate(cfg.reportBytes, 1000 + i, i === 3 ? 3 : 0));
-  let seq = 0;
+  let seq = cfg.seqStart ?? 0;
 
   function post(): Promise<Answer> {
     const n = seq++;
@@ -114,12 +119,16 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
   let warm = 0;
   await Promise.all(Array.from({ length: cfg.concurrency }, () => worker(() => warm++ >= cfg.warmupUploads)));
 
+  // Tells the parent the measured window starts now (it snapshots the server's CPU).
+  process.stdout.write(`${JSON.stringify({ event: 'start' })}\n`);
   measuring = true;
+  const cpu0 = selfCpuMs();
   const start = performance.now();
   const deadline = start + cfg.durationMs;
   let started = 0;
   await Promise.all(Array.from({ length: cfg.concurrency }, () => worker(() => performance.now() >= deadline || started++ >= cfg.maxUploads)));
   const elapsedMs = performance.now() - start;
+  const cpuMs = selfCpuMs() - cpu0;
   agent.destroy();
 
   latencies.sort((a, b) => a - b);
@@ -133,6 +142,7 @@ async function run(cfg: LoadConfig): Promise<LoadResult> {
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     maxMs: latencies[latencies.length - 1] ?? NaN,
+    cpuMs,
     non201,
     samples,
   };

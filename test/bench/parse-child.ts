@@ -2,7 +2,9 @@
  * Child process of the parse benchmark: streams one file through createRsyncParser() and
  * prints one JSON line. It runs alone so that maxRSS is the parser's (plus Node and tsx).
  *
- *   node --import tsx test/bench/parse-child.ts FILE
+ *   node --import tsx test/bench/parse-child.ts FILE [--read-only]
+ *
+ * --read-only streams the file the same way but drops the chunks: the cost of reading alone.
  */
 import { createReadStream } from 'node:fs';
 import { createRsyncParser } from '../../src/parsers/rsync.ts';
@@ -19,10 +21,15 @@ export interface ParseChildResult {
   peakRssKiB: number;
 }
 
-async function main(file: string): Promise<ParseChildResult> {
+const NO_PARSER = {
+  push(_chunk: Uint8Array): void {},
+  end: () => ({ bytes: 0, lines: 0, code: 0, fileErrorCount: 0 }),
+};
+
+async function main(file: string, readOnly: boolean): Promise<ParseChildResult> {
   const baselineRssKiB = process.resourceUsage().maxRSS;
   const start = performance.now();
-  const parser = createRsyncParser();
+  const parser = readOnly ? NO_PARSER : createRsyncParser();
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
     parser.push(chunk as Buffer);
   }
@@ -41,7 +48,7 @@ async function main(file: string): Promise<ParseChildResult> {
 
 const file = process.argv[2];
 if (!file) {
-  console.error('usage: parse-child.ts FILE');
+  console.error('usage: parse-child.ts FILE [--read-only]');
   process.exit(2);
 }
-process.stdout.write(`${JSON.stringify(await main(file))}\n`);
+process.stdout.write(`${JSON.stringify(await main(file, process.argv.includes('--read-only')))}\n`);

