@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { AppError } from '../errors.ts';
 import { checkPattern, compileExceptions } from '../exceptions/match.ts';
 import { isFormat, FORMATS } from '../parsers/index.ts';
@@ -7,16 +5,13 @@ import { classify } from '../reports/classify.ts';
 import { createSafeParser } from '../reports/parse-safely.ts';
 import type { CliContext } from './context.ts';
 import { json } from './format.ts';
+import { readInput } from './read-input.ts';
 
 export interface ParseFlags {
   format: string;
   exception: string[];
   exitCode?: string;
   json?: boolean;
-}
-
-function openInput(file: string, stdin: Readable): Readable {
-  return file === '-' ? stdin : createReadStream(file, { highWaterMark: 1024 * 1024 });
 }
 
 /** backupbot parse FILE|- : the verdict for one log, without touching the database. */
@@ -35,7 +30,7 @@ export async function parseCommand(ctx: CliContext, file: string, flags: ParseFl
   }
   const parser = createSafeParser(flags.format, { isExcepted: compileExceptions(flags.exception) });
   try {
-    for await (const chunk of openInput(file, ctx.io.stdin)) parser.push(chunk as Buffer);
+    for await (const chunk of readInput(file, ctx.io.stdin)) parser.push(chunk);
   } catch (err) {
     throw new AppError('unreadable', `Cannot read ${file === '-' ? 'standard input' : file}: ${(err as Error).message}`);
   }

@@ -1,12 +1,12 @@
 /**
- * Child process of the parse benchmark: streams one file through createRsyncParser() and
+ * Child process of the parse benchmark: reads one file through createRsyncParser() and
  * prints one JSON line. It runs alone so that maxRSS is the parser's (plus Node and tsx).
  *
  *   node --import tsx test/bench/parse-child.ts FILE [--read-only]
  *
  * --read-only streams the file the same way but drops the chunks: the cost of reading alone.
  */
-import { createReadStream } from 'node:fs';
+import { readFileChunks } from '../../src/cli/read-input.ts';
 import { createRsyncParser } from '../../src/parsers/rsync.ts';
 
 export interface ParseChildResult {
@@ -30,9 +30,8 @@ async function main(file: string, readOnly: boolean): Promise<ParseChildResult> 
   const baselineRssKiB = process.resourceUsage().maxRSS;
   const start = performance.now();
   const parser = readOnly ? NO_PARSER : createRsyncParser();
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-    parser.push(chunk as Buffer);
-  }
+  // The same reader `backupbot parse FILE` uses.
+  for await (const chunk of readFileChunks(file)) parser.push(chunk);
   const report = parser.end();
   const ms = performance.now() - start;
   return {

@@ -252,6 +252,30 @@ describe('rsync parser: noise and summary numbers', () => {
     });
   });
 
+  it('finds a diagnostic that stderr wrote onto a --progress line', () => {
+    const r = parseRsync(
+      'sending incremental file list\nbig.iso\n\r     32,768   0%    0.00kB/s    0:00:00\r    524,288  12%  511.00kB/s    0:00:07rsync: [sender] read errors mapping "/s/big.iso": Input/output error (5)\n' +
+        lines(...SUMMARY, 'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394) [sender=3.5.0]'),
+    );
+    expect(r.fileErrors.map((e) => [e.kind, e.path])).toEqual([['read', '/s/big.iso']]);
+  });
+
+  it('keeps connection and daemon diagnostics as messages', () => {
+    const r = parseRsync(
+      lines(
+        'ssh: connect to host custbak1 port 22: Connection refused',
+        'Connection reset by peer',
+        'Permission denied (publickey).',
+        'Host key verification failed.',
+        '[sender] io timeout after 30 seconds -- exiting',
+        '@ERROR: Unknown module \'mirror\'',
+        'rsync error: timeout in data send/receive (code 30) at io.c(197) [sender=3.5.0]',
+      ),
+    );
+    expect(r.messages).toHaveLength(6);
+    expect(r.code).toBe(30);
+  });
+
   it('survives a line far longer than any real one', () => {
     const r = parseRsync('x'.repeat(200_000) + '\n' + lines(...SUMMARY));
     expect(r.code).toBe(0);
