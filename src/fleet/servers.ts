@@ -102,11 +102,20 @@ export async function findServer(db: Db, name: string): Promise<ServerWithCustom
   return row;
 }
 
-/** The server an upload token belongs to, or undefined. */
-export async function findServerByToken(db: Db, token: string): Promise<Server | undefined> {
+/**
+ * The server an upload token belongs to, with the exception patterns that apply to it,
+ * in one query: this runs for every upload.
+ */
+export async function findUploader(db: Db, token: string): Promise<(Server & { exceptionPatterns: string[] }) | undefined> {
   const hash = hashToken(token);
-  const [row] = await db.select().from(servers).where(eq(servers.tokenHash, hash));
-  // The index lookup already matched; the constant-time compare keeps the check honest
-  // should the lookup ever become a prefix or range match.
-  return row && sameHash(row.tokenHash, hash) ? row : undefined;
+  const patterns = sql<string[]>`coalesce((
+    select json_agg(e.pattern) from exceptions e
+    where e.state = 'active' and (e.expires_at is null or e.expires_at > now())
+      and (e.scope = 'global'
+        or (e.scope = 'customer' and e.customer_id = ${servers.customerId})
+        or (e.scope = 'server' and e.server_id = ${servers.id}))
+  ), '[]'::json)`;
+  const [row] = await db.select({ server: servers, patterns }).from(servers).where(eq(servers.tokenHash, hash));
+  if (!row || !sameHash(row.server.tokenHash, hash)) return undefined;
+  return { ...row.server, exceptionPatterns: row.patterns };
 }

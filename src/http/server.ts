@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 import { AppError, httpStatusFor } from '../errors.ts';
-import { findServerByToken } from '../fleet/servers.ts';
+import { findUploader } from '../fleet/servers.ts';
 import { ingestReport } from '../reports/ingest.ts';
 import { bearerToken, uploadMeta } from './upload.ts';
 
@@ -32,7 +32,7 @@ export function createHttpServer(deps: HttpDeps): Server {
 
   async function upload(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> {
     const token = bearerToken(req);
-    const server = token ? await findServerByToken(database.db, token) : undefined;
+    const server = token ? await findUploader(database.db, token) : undefined;
     if (!server) {
       throw new AppError('unauthorized', 'Missing or unknown upload token: send "Authorization: Bearer <token>" with the token printed by "backupbot server add" or "server rotate-token".');
     }

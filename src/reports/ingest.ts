@@ -9,6 +9,9 @@ import { describeCode } from '../parsers/rsync-codes.ts';
 import type { ParsedReport } from '../parsers/types.ts';
 import { classify, type Verdict } from './classify.ts';
 import { createSafeParser } from './parse-safely.ts';
+import { storeSmallReport } from './store-small.ts';
+import { compileExceptions } from '../exceptions/match.ts';
+import type { StreamParser } from '../parsers/types.ts';
 import { CHUNK_BYTES, readRaw } from './raw.ts';
 import { latestResultForReport, saveResult } from './results.ts';
 
@@ -32,18 +35,20 @@ const DUPLICATE_WINDOW_MS = 24 * 60 * 60 * 1000;
 /**
  * upload -> store raw -> parse -> classify -> store result.
  *
- * The body is hashed, parsed and written to report_chunks as it arrives, so memory stays
- * flat whatever the size. The raw bytes are committed before the result is, so a crash
- * or a parser bug after that point never loses the upload (recoverPending picks it up).
+ * The body is hashed and parsed as it arrives. An upload that fits in one chunk (nearly all)
+ * is stored with its verdict in one statement. A bigger one is written to report_chunks as
+ * it arrives, so memory stays flat whatever the size, and its raw bytes are committed before
+ * its result: a crash in between never loses it (recoverPending parses it at the next start).
+ * Either way a parser bug only costs the verdict (-2), never the bytes.
  */
 export async function ingestReport(
   db: Db,
-  server: { id: number; customerId: number },
+  server: { id: number; customerId: number; exceptionPatterns?: string[] },
   body: AsyncIterable<Uint8Array>,
   meta: UploadMeta,
   maxBytes: number,
 ): Promise<IngestOutcome> {
-  const isExcepted = await exceptionMatcherFor(db, server);
+  const isExcepted = server.exceptionPatterns ? compileExceptions(server.exceptionPatterns) : await exceptionMatcherFor(db, server);
   const parser = createSafeParser(meta.format, { isExcepted });
   const hash = createHash('sha256');
   let pending: Buffer[] = [];
@@ -91,38 +96,18 @@ export async function ingestReport(
 
   const sha256 = hash.digest('hex');
   const tail = pendingBytes > 0 ? Buffer.concat(pending) : null;
+  if (reportId === null) return storeSmall(db, server.id, meta, tail ?? Buffer.alloc(0), sha256, parser);
+  // A big upload: its chunks are already in; finish the report row (raw first, then the result).
+  const bigId = reportId;
   const stored = await db.transaction(async (tx) => {
-    const since = new Date(Date.now() - DUPLICATE_WINDOW_MS);
-    const [dup] = await tx
-      .select({ id: reports.id })
-      .from(reports)
-      .where(
-        and(
-          eq(reports.serverId, server.id),
-          eq(reports.sha256, sha256),
-          eq(reports.state, 'stored'),
-          gte(reports.receivedAt, since),
-          ...(reportId !== null ? [ne(reports.id, reportId)] : []),
-        ),
-      )
-      .orderBy(desc(reports.id))
-      .limit(1);
-    if (dup) {
-      if (reportId !== null) await tx.delete(reports).where(eq(reports.id, reportId));
-      return { id: dup.id, duplicate: true };
+    const dup = await findDuplicate(tx, server.id, sha256, bigId);
+    if (dup !== null) {
+      await tx.delete(reports).where(eq(reports.id, bigId));
+      return { id: dup, duplicate: true };
     }
-    let id = reportId;
-    if (id === null) {
-      const [row] = await tx
-        .insert(reports)
-        .values({ ...newReport('stored'), size, sha256 })
-        .returning({ id: reports.id });
-      id = row!.id;
-    } else {
-      await tx.update(reports).set({ state: 'stored', size, sha256 }).where(eq(reports.id, id));
-    }
-    if (tail) await tx.insert(reportChunks).values({ reportId: id, seq, data: tail });
-    return { id, duplicate: false };
+    await tx.update(reports).set({ state: 'stored', size, sha256 }).where(eq(reports.id, bigId));
+    if (tail) await tx.insert(reportChunks).values({ reportId: bigId, seq, data: tail });
+    return { id: bigId, duplicate: false };
   });
 
   if (stored.duplicate) return outcomeForStored(db, stored.id, true);
@@ -136,6 +121,46 @@ export async function ingestReport(
     backupAt: meta.finishedAt ?? new Date(),
   });
   return { reportId: stored.id, resultId, duplicate: false, verdict, counts: countsOf(parsed) };
+}
+
+/** The common case: the whole upload fit in one chunk. */
+async function storeSmall(db: Db, serverId: number, meta: UploadMeta, bytes: Buffer, sha256: string, parser: StreamParser): Promise<IngestOutcome> {
+  const dup = await findDuplicate(db, serverId, sha256);
+  if (dup !== null) return outcomeForStored(db, dup, true);
+  const parsed = parser.end();
+  const verdict = classify(parsed, meta.exitCode);
+  const { reportId, resultId } = await storeSmallReport(db, {
+    serverId,
+    format: meta.format,
+    bytes,
+    sha256,
+    clientExitCode: meta.exitCode,
+    startedAt: meta.startedAt,
+    finishedAt: meta.finishedAt,
+    parsed,
+    verdict,
+    backupAt: meta.finishedAt ?? new Date(),
+  });
+  return { reportId, resultId, duplicate: false, verdict, counts: countsOf(parsed) };
+}
+
+/** A stored report of this server with the same bytes from the last 24 hours. */
+async function findDuplicate(db: Db, serverId: number, sha256: string, exceptId?: number): Promise<number | null> {
+  const [dup] = await db
+    .select({ id: reports.id })
+    .from(reports)
+    .where(
+      and(
+        eq(reports.serverId, serverId),
+        eq(reports.sha256, sha256),
+        eq(reports.state, 'stored'),
+        gte(reports.receivedAt, new Date(Date.now() - DUPLICATE_WINDOW_MS)),
+        ...(exceptId !== undefined ? [ne(reports.id, exceptId)] : []),
+      ),
+    )
+    .orderBy(desc(reports.id))
+    .limit(1);
+  return dup?.id ?? null;
 }
 
 function countsOf(p: ParsedReport): IngestOutcome['counts'] {

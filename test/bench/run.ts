@@ -94,7 +94,7 @@ async function requirePostgres(): Promise<void> {
 interface ParseRow {
   log: GeneratedLog;
   parseMs: number;
-  /** The same createReadStream loop with the chunks dropped: what reading alone costs. */
+  /** The same read loop with the chunks dropped: what reading alone costs. */
   readOnlyMs: number;
   grepMs: number;
   peakRssKiB: number;
@@ -242,7 +242,7 @@ function parseRows(p: ParseRow, label: string): Row[] {
     [sec, `file (${p.log.lines.toLocaleString('en-US')} lines)`, `${f(mb(p.log.bytes))} MB`, '', ''],
     [sec, `createRsyncParser wall, best of ${RUNS}`, `${f(p.parseMs / 1000, 3)} s`, '', ''],
     [sec, 'parse throughput', `${f(mb(p.log.bytes) / (p.parseMs / 1000), 0)} MB/s`, '', ''],
-    [sec, `same stream loop, no parser, best of ${RUNS}`, `${f(p.readOnlyMs / 1000, 3)} s`, '', ''],
+    [sec, `same read loop, no parser, best of ${RUNS}`, `${f(p.readOnlyMs / 1000, 3)} s`, '', ''],
     [sec, `grep -c rsync wall, best of ${RUNS}`, `${f(p.grepMs / 1000, 3)} s`, '', ''],
     [sec, 'ratio parse / grep', `${f(ratio)}x`, `<= ${TARGET_RATIO}x`, status(ratio <= TARGET_RATIO)],
     [sec, 'child RSS before parsing (node+tsx)', `${f(rssMb(p.baselineRssKiB))} MB`, '', ''],
