@@ -125,11 +125,9 @@ export async function ingestReport(
 
 /** The common case: the whole upload fit in one chunk. */
 async function storeSmall(db: Db, serverId: number, meta: UploadMeta, bytes: Buffer, sha256: string, parser: StreamParser): Promise<IngestOutcome> {
-  const dup = await findDuplicate(db, serverId, sha256);
-  if (dup !== null) return outcomeForStored(db, dup, true);
   const parsed = parser.end();
   const verdict = classify(parsed, meta.exitCode);
-  const { reportId, resultId } = await storeSmallReport(db, {
+  const stored = await storeSmallReport(db, {
     serverId,
     format: meta.format,
     bytes,
@@ -140,8 +138,9 @@ async function storeSmall(db: Db, serverId: number, meta: UploadMeta, bytes: Buf
     parsed,
     verdict,
     backupAt: meta.finishedAt ?? new Date(),
-  });
-  return { reportId, resultId, duplicate: false, verdict, counts: countsOf(parsed) };
+  }, new Date(Date.now() - DUPLICATE_WINDOW_MS));
+  if (stored.duplicate) return outcomeForStored(db, stored.reportId, true);
+  return { reportId: stored.reportId, resultId: stored.resultId, duplicate: false, verdict, counts: countsOf(parsed) };
 }
 
 /** A stored report of this server with the same bytes from the last 24 hours. */
