@@ -122,11 +122,14 @@ export const results = pgTable(
     createdAt: tstz('created_at').notNull().defaultNow(),
   },
   (t) => [
-    // Serves "latest result per server" (status, summaries) and per-server history.
-    index('results_server_latest_idx').on(t.serverId, t.backupAt.desc(), t.id.desc()),
+    // Serves "latest result per server" (status, summaries) and per-server history. Plain
+    // ascending on purpose: drizzle's .desc() means DESC NULLS LAST, which does not match
+    // ORDER BY backup_at DESC (NULLS FIRST), and the planner then sorts every row of the
+    // server instead of reading one. A backward scan of this index matches exactly.
+    index('results_server_latest_idx').on(t.serverId, t.backupAt, t.id),
     index('results_report_idx').on(t.reportId),
     // Serves "last success" look-ups (summary, digest) without walking failed rows.
-    index('results_server_ok_idx').on(t.serverId, t.backupAt.desc()).where(sql`status = 'ok'`),
+    index('results_server_ok_idx').on(t.serverId, t.backupAt).where(sql`status = 'ok'`),
     // One synthetic "missing" result per server and expected slot, however often the check runs.
     uniqueIndex('results_missing_slot_key').on(t.serverId, t.backupAt).where(sql`report_id is null`),
   ],
@@ -223,7 +226,7 @@ export const acknowledgements = pgTable(
   (t) => [
     // A double click acknowledges once.
     uniqueIndex('acknowledgements_result_key').on(t.resultId),
-    index('acknowledgements_server_idx').on(t.serverId, t.createdAt.desc()),
+    index('acknowledgements_server_idx').on(t.serverId, t.createdAt),
   ],
 );
 
@@ -238,7 +241,7 @@ export const auditLog = pgTable(
     serverId: integer('server_id').references(() => servers.id),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [index('audit_log_server_idx').on(t.serverId, t.at.desc()), index('audit_log_at_idx').on(t.at.desc())],
+  (t) => [index('audit_log_server_idx').on(t.serverId, t.at), index('audit_log_at_idx').on(t.at)],
 );
 
 /** Bot messages that show servers, kept so they can be updated in place (acks, approvals). */
@@ -252,7 +255,7 @@ export const postedMessages = pgTable(
     serverIds: jsonb('server_ids').$type<number[]>().notNull().default([]),
     postedAt: tstz('posted_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.channel, t.ts] }), index('posted_messages_at_idx').on(t.postedAt.desc())],
+  (t) => [primaryKey({ columns: [t.channel, t.ts] }), index('posted_messages_at_idx').on(t.postedAt)],
 );
 
 /**

@@ -32,7 +32,9 @@ export async function fleetStatus(db: Db, q: FleetQuery = {}): Promise<ServerSta
     .orderBy(desc(results.backupAt), desc(results.id))
     .limit(1)
     .as('latest');
-  const lastOk = sql<Date | string | null>`(select r.backup_at from results r where r.server_id = ${servers.id} and r.status = 'ok' order by r.backup_at desc limit 1)`;
+  // max() lets the planner take one step down results_server_ok_idx (min/max optimisation);
+  // the equivalent ORDER BY ... LIMIT 1 made it read and sort every ok row of the server.
+  const lastOk = sql<Date | string | null>`(select max(r.backup_at) from results r where r.server_id = ${servers.id} and r.status = 'ok')`;
   // Drizzle selects a subquery's columns one by one; map them back to a result row.
   const latestCols = Object.fromEntries(
     Object.keys(getTableColumns(results)).map((k) => [k, latest[k as keyof typeof latest]]),
