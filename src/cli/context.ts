@@ -8,6 +8,8 @@ export interface CliIo {
   out(text: string): void;
   err(text: string): void;
   stdin: Readable;
+  /** A person is watching stderr (progress bars make sense). */
+  tty?: boolean;
 }
 
 export interface CliContext {

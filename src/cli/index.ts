@@ -126,6 +126,7 @@ const defaultIo = (): CliIo => ({
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   stdin: process.stdin,
+  tty: process.stderr.isTTY === true,
 });
 
 /** Runs one CLI invocation and returns its exit status (0 done, 2 bad usage or input). */

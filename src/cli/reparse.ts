@@ -35,7 +35,7 @@ export async function reparseCommand(ctx: CliContext, flags: ReparseFlags): Prom
     }
     const total = await countReports(db, scope);
     // A bar only where someone watches; scripts and CI get the summary line alone.
-    const bar = process.stderr.isTTY && !flags.json ? new SingleBar({ format: 'reparse [{bar}] {value}/{total} · {changed} changed · eta {eta}s', stream: process.stderr }, Presets.shades_classic) : null;
+    const bar = ctx.io.tty && !flags.json ? new SingleBar({ format: 'reparse [{bar}] {value}/{total} · {changed} changed · eta {eta}s', stream: process.stderr }, Presets.shades_classic) : null;
     bar?.start(total, 0, { changed: 0 });
     const report = await reparseReports(db, scope, (done, changed) => bar?.update(done, { changed }));
     bar?.stop();
