@@ -112,6 +112,6 @@ describe('command replies', () => {
   it('help lists every subcommand and shows a usage error first', () => {
     const text = toPlainText([helpReply('DAYS must be between 1 and 365; you gave 999.')]);
     for (const sub of ['status', 'history', 'failures', 'help']) expect(text).toContain(`/backup ${sub}`);
-    expect(text.startsWith(':warning: DAYS must be')).toBe(true);
+    expect(text.startsWith('⚠️ DAYS must be')).toBe(true);
   });
 });

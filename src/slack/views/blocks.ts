@@ -133,9 +133,31 @@ export function paginate(title: string, head: Block[], body: Block[], fallback: 
   }));
 }
 
+/** The emoji the views use, as characters a terminal shows. */
+const EMOJI: Record<string, string> = {
+  ':white_check_mark:': '✅',
+  ':x:': '❌',
+  ':hourglass_flowing_sand:': '⏳',
+  ':hourglass:': '⏳',
+  ':grey_question:': '❔',
+  ':new:': '🆕',
+  ':tada:': '🎉',
+  ':eyes:': '👀',
+  ':bookmark:': '🔖',
+  ':warning:': '⚠️',
+  ':rotating_light:': '🚨',
+  ':arrows_counterclockwise:': '🔄',
+  ':no_entry:': '⛔',
+};
+
 /** What the message says, as plain text: for the log when no Slack workspace is set up. */
 export function toPlainText(messages: SlackMessage[]): string {
-  const unescape = (t: string) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unescape = (t: string) =>
+    t
+      .replace(/:[a-z_]+:/g, (m) => EMOJI[m] ?? m)
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   const out: string[] = [];
   for (const m of messages) {
     for (const b of m.blocks) {
