@@ -29,10 +29,13 @@ export function uploadMeta(req: IncomingMessage): UploadMeta {
   const exit = header(req, 'x-exit-code');
   let exitCode: number | null = null;
   if (exit !== undefined) {
-    if (!/^\d{1,3}$/.test(exit) || Number(exit) > 255) {
-      throw new AppError('bad_request', `X-Exit-Code must be the tool's exit status, a whole number from 0 to 255; got "${exit.slice(0, 60)}".`);
+    const n = Number(exit);
+    // Windows reports a killed process as a 32-bit status (3221225786, or -1073741510 as
+    // %ERRORLEVEL% prints it): keep any 32-bit value, as signed, rather than refuse the upload.
+    if (!/^-?\d{1,10}$/.test(exit) || n < -(2 ** 31) || n >= 2 ** 32) {
+      throw new AppError('bad_request', `X-Exit-Code must be the backup tool's exit status as a whole number (e.g. 0 or 23); got "${exit.slice(0, 60)}".`);
     }
-    exitCode = Number(exit);
+    exitCode = n >= 2 ** 31 ? n - 2 ** 32 : n;
   }
   const format = header(req, 'x-report-format')?.toLowerCase() ?? 'auto';
   if (!isFormat(format)) {

@@ -15,6 +15,20 @@ export async function recordPosted(db: Db, channel: string, ts: string, m: Slack
 }
 
 const MARK = '\n:bookmark: ';
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` after every earlier call with the same key has finished. */
+function serially<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const settled = run.catch(() => undefined);
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return run;
+}
 const UPDATE_WINDOW_MS = 8 * 24 * 60 * 60 * 1000;
 
 /**
@@ -49,17 +63,15 @@ export async function markServerEverywhere(db: Db, client: WebClient, serverId: 
     .where(and(gte(postedMessages.postedAt, since), sql`${postedMessages.serverIds} @> ${JSON.stringify([serverId])}::jsonb`));
   let updated = 0;
   for (const { channel, ts } of rows) {
-    // Row lock: two people acting on servers of the same message must not undo each other's mark.
-    const done = await db.transaction(async (tx) => {
-      const [row] = await tx
-        .select()
-        .from(postedMessages)
-        .where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)))
-        .for('update');
+    // One update of a message at a time, so two people acting on servers of the same message
+    // cannot undo each other's mark. (Not a database lock: that would hold the embedded
+    // database while Slack answers, or waits out a rate limit.)
+    const done = await serially(`${channel}:${ts}`, async () => {
+      const [row] = await db.select().from(postedMessages).where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)));
       const blocks = row && markBlock(row.blocks as Block[], serverId, mark, final);
       if (!row || !blocks) return false;
       await client.chat.update({ channel, ts, text: row.text, blocks });
-      await tx.update(postedMessages).set({ blocks }).where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)));
+      await db.update(postedMessages).set({ blocks }).where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)));
       return true;
     });
     if (done) updated++;

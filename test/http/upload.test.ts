@@ -161,6 +161,17 @@ describe.each(DATABASES)('POST /api/v1/reports on %s', (_kind, open) => {
     expect(fmt.status).toBe(400);
   });
 
+  it('keeps a Windows kill status as the client exit code instead of refusing the upload', async () => {
+    const res = await upload(fixture('code20-sigint'), { 'x-exit-code': '3221225786' });
+    expect(res.status).toBe(201);
+    const body = await json(res);
+    const [report] = await t.database.db.select().from(reports).where(eq(reports.id, body.reportId));
+    expect(report!.clientExitCode).toBe(-1073741510);
+    expect(body).toMatchObject({ code: 20, status: 'failed' });
+    const unexpanded = await upload('x', { 'x-exit-code': '%RC%' });
+    expect(unexpanded.status).toBe(400);
+  });
+
   it('reports the database state on /healthz', async () => {
     const res = await fetch(`${svc.url}/healthz`);
     expect(res.status).toBe(200);
