@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { incidents } from '../db/schema.ts';
 import { describeCode } from '../parsers/rsync-codes.ts';
@@ -81,9 +81,4 @@ export async function syncIncidents(db: Db, wanted: WantedIncident[], now: Date)
 
 export async function recordIncidentMessage(db: Db, id: number, channel: string, ts: string): Promise<void> {
   await db.update(incidents).set({ channel, ts }).where(eq(incidents.id, id));
-}
-
-export async function openIncidentCount(db: Db): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)` }).from(incidents).where(isNull(incidents.closedAt));
-  return Number(row?.n ?? 0);
 }

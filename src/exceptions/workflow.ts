@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { audit } from '../audit.ts';
 import type { Db } from '../db/client.ts';
 import { exceptions, servers } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 import { checkPattern } from './match.ts';
-import type { ExceptionRow } from './store.ts';
+import { notExpired, scopeCovers, type ExceptionRow } from './store.ts';
 
 export type Scope = 'server' | 'customer' | 'global';
 export const SCOPES: readonly Scope[] = ['server', 'customer', 'global'];
@@ -90,17 +90,7 @@ export async function listExceptions(db: Db, server?: { id: number; customerId: 
     .select()
     .from(exceptions)
     .where(
-      and(
-        inArray(exceptions.state, ['active', 'pending']),
-        or(isNull(exceptions.expiresAt), gt(exceptions.expiresAt, now)),
-        server
-          ? or(
-              eq(exceptions.scope, 'global'),
-              and(eq(exceptions.scope, 'customer'), eq(exceptions.customerId, server.customerId)),
-              and(eq(exceptions.scope, 'server'), eq(exceptions.serverId, server.id)),
-            )
-          : undefined,
-      ),
+      and(inArray(exceptions.state, ['active', 'pending']), notExpired(now), server ? scopeCovers(server.id, server.customerId) : undefined),
     )
     .orderBy(asc(exceptions.state), desc(exceptions.createdAt));
 }

@@ -1,7 +1,8 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { Cron } from 'croner';
 import type { Db } from '../db/client.ts';
-import { customers, servers } from '../db/schema.ts';
+import { customers, exceptions, servers } from '../db/schema.ts';
+import { notExpired, scopeCovers } from '../exceptions/store.ts';
 import { AppError } from '../errors.ts';
 import { checkName, findCustomer } from './customers.ts';
 import { hashToken, newToken, sameHash } from './tokens.ts';
@@ -108,14 +109,14 @@ export async function findServer(db: Db, name: string): Promise<ServerWithCustom
  */
 export async function findUploader(db: Db, token: string): Promise<(Server & { exceptionPatterns: string[] }) | undefined> {
   const hash = hashToken(token);
-  const patterns = sql<string[]>`coalesce((
-    select json_agg(e.pattern) from exceptions e
-    where e.state = 'active' and (e.expires_at is null or e.expires_at > now())
-      and (e.scope = 'global'
-        or (e.scope = 'customer' and e.customer_id = ${servers.customerId})
-        or (e.scope = 'server' and e.server_id = ${servers.id}))
-  ), '[]'::json)`;
-  const [row] = await db.select({ server: servers, patterns }).from(servers).where(eq(servers.tokenHash, hash));
+  const inForce = db
+    .select({ patterns: sql`coalesce(json_agg(${exceptions.pattern}), '[]'::json)` })
+    .from(exceptions)
+    .where(and(eq(exceptions.state, 'active'), notExpired(), scopeCovers(servers.id, servers.customerId)));
+  const [row] = await db
+    .select({ server: servers, patterns: sql<string[]>`(${inForce})` })
+    .from(servers)
+    .where(eq(servers.tokenHash, hash));
   if (!row || !sameHash(row.server.tokenHash, hash)) return undefined;
   return { ...row.server, exceptionPatterns: row.patterns };
 }

@@ -2,7 +2,6 @@ import { describeCode } from '../parsers/rsync-codes.ts';
 import { INCOMPLETE, type ParsedReport } from '../parsers/types.ts';
 
 export type Status = 'ok' | 'failed' | 'incomplete' | 'missing';
-export const STATUSES: readonly Status[] = ['failed', 'incomplete', 'missing', 'ok'];
 
 export interface Verdict {
   code: number;

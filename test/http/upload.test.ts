@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileErrors, reports, results } from '../../src/db/schema.ts';
+import { exceptions, fileErrors, reports, results } from '../../src/db/schema.ts';
 import { readRaw } from '../../src/reports/raw.ts';
 import type { Service } from '../../src/main.ts';
 import { DATABASES, type TestDb } from '../helpers/db.ts';
@@ -20,7 +20,7 @@ interface Reply {
   duplicate: boolean;
   meaning: string;
   reason: string | null;
-  counts: { fileErrors: number };
+  counts: { fileErrors: number; excepted: number };
   error: { code: string; message: string };
 }
 const json = (res: Response) => res.json() as Promise<Reply>;
@@ -170,6 +170,21 @@ describe.each(DATABASES)('POST /api/v1/reports on %s', (_kind, open) => {
     expect(body).toMatchObject({ code: 20, status: 'failed' });
     const unexpanded = await upload('x', { 'x-exit-code': '%RC%' });
     expect(unexpanded.status).toBe(400);
+  });
+
+  it('applies the exceptions in force for the server when the upload arrives', async () => {
+    const { db } = t.database;
+    const log = fixture('code23-unreadable-file');
+    const [expired] = await db
+      .insert(exceptions)
+      .values({ pattern: 'secret.txt', scope: 'server', serverId, reason: 'old', createdBy: 'test', expiresAt: new Date(Date.now() - 1000) })
+      .returning();
+    const before = await json(await upload(Buffer.concat([log, Buffer.from('\n')])));
+    expect(before).toMatchObject({ status: 'failed', counts: { excepted: 0 } });
+    await db.update(exceptions).set({ expiresAt: null }).where(eq(exceptions.id, expired!.id));
+    const after = await json(await upload(Buffer.concat([log, Buffer.from('\n\n')])));
+    expect(after).toMatchObject({ code: 23, status: 'ok', counts: { excepted: 1 } });
+    await db.update(exceptions).set({ state: 'removed' }).where(eq(exceptions.id, expired!.id));
   });
 
   it('reports the database state on /healthz', async () => {
