@@ -4,6 +4,7 @@ import { results } from '../db/schema.ts';
 import { activeAcks } from '../acks/acknowledge.ts';
 import { describeCode } from '../parsers/rsync-codes.ts';
 import { ackInfo, type AckInfo } from './summary.ts';
+import { dayIn } from './days.ts';
 import { fleetStatus } from './status.ts';
 
 export interface DigestRow {
@@ -35,10 +36,6 @@ export interface FailureDigest {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const STREAK_DAYS = 14;
 
-/** YYYY-MM-DD of an instant in a time zone. */
-export function dayIn(tz: string, d: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
-}
 
 /**
  * Servers with no successful backup for `minDays` or more, longest-failing first. A server

@@ -2,7 +2,9 @@ import { and, desc, eq, getTableColumns, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { customers, results, servers } from '../db/schema.ts';
 import type { ServerWithCustomer } from '../fleet/servers.ts';
+import { activeAcks } from '../acks/acknowledge.ts';
 import type { Status } from './classify.ts';
+import { dayIn } from './days.ts';
 import { fileErrorsFor, type ResultRow } from './results.ts';
 
 export interface ServerStatus {
@@ -54,6 +56,8 @@ export async function fleetStatus(db: Db, q: FleetQuery = {}): Promise<ServerSta
     .sort(worstFirst);
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 const severity: Record<Status | 'none', number> = { failed: 0, incomplete: 1, missing: 2, none: 3, ok: 4 };
 
 export function statusOf(s: ServerStatus): Status | 'none' {
@@ -68,11 +72,42 @@ function worstFirst(a: ServerStatus, b: ServerStatus): number {
   );
 }
 
-export async function serverStatus(db: Db, server: ServerWithCustomer) {
+/**
+ * One server in detail: latest result, last success, the latest file errors (real failures
+ * first: they are what the reader has to act on) and the acknowledgement in force.
+ */
+export async function serverStatus(db: Db, server: ServerWithCustomer, fileErrorLimit = 1000) {
   const [row] = await fleetStatus(db, { serverIds: [server.id] });
   const latest = row?.latest ?? null;
-  const errors = latest ? await fileErrorsFor(db, latest.id) : [];
-  return { server, latest, lastSuccessAt: row?.lastSuccessAt ?? null, fileErrors: errors };
+  const [errors, acks] = await Promise.all([latest ? fileErrorsFor(db, latest.id, fileErrorLimit) : [], activeAcks(db, [server.id])]);
+  return {
+    server,
+    latest,
+    lastSuccessAt: row?.lastSuccessAt ?? null,
+    fileErrors: [...errors].sort((a, b) => Number(a.excepted) - Number(b.excepted)),
+    ack: acks.get(server.id) ?? null,
+  };
+}
+
+export interface DayResults {
+  day: string;
+  /** That day's results, oldest first. */
+  results: Array<{ status: string; code: number }>;
+}
+
+/** One entry per calendar day (in `tz`) of the last `days` days, oldest first. Pure. */
+export function resultsByDay(rows: ReadonlyArray<{ backupAt: Date; status: string; code: number }>, now: Date, days: number, tz: string): DayResults[] {
+  const byDay = new Map<string, DayResults['results']>();
+  for (const r of [...rows].sort((a, b) => a.backupAt.getTime() - b.backupAt.getTime())) {
+    const day = dayIn(tz, r.backupAt);
+    byDay.set(day, [...(byDay.get(day) ?? []), { status: r.status, code: r.code }]);
+  }
+  const strip: DayResults[] = [];
+  for (let i = days - 1; i >= 0; i--) {
+    const day = dayIn(tz, new Date(now.getTime() - i * DAY_MS));
+    strip.push({ day, results: byDay.get(day) ?? [] });
+  }
+  return strip;
 }
 
 export async function resultHistory(db: Db, serverId: number, since: Date): Promise<ResultRow[]> {

@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import { describeCode } from '../parsers/rsync-codes.ts';
 import type { Status } from './classify.ts';
 import { failingPaths } from './problems.ts';
-import { fleetStatus, type ServerStatus } from './status.ts';
+import { fleetStatus, statusOf, type ServerStatus } from './status.ts';
 
 export interface ProblemRow {
   serverId: number;
@@ -69,6 +69,27 @@ export function problemOf(s: ServerStatus, paths: Map<number, string[]>, acks: M
   };
 }
 
+/**
+ * Problem rows for servers that are not ok: their first failing paths and acknowledgements
+ * are fetched in one query each, and the rows come out by customer, then server.
+ */
+export async function problemRows(db: Db, bad: ServerStatus[]): Promise<ProblemRow[]> {
+  const [paths, acks] = await Promise.all([
+    failingPaths(db, bad.flatMap((s) => (s.latest ? [s.latest.id] : []))),
+    activeAcks(db, bad.map((s) => s.server.id)),
+  ]);
+  return bad
+    .map((s) => problemOf(s, paths, acks)!)
+    .sort((a, b) => a.customer.localeCompare(b.customer) || a.server.localeCompare(b.server));
+}
+
+/** How many servers are in each state ("none": no report yet). */
+export function countByStatus(fleet: ServerStatus[]): Record<Status | 'none', number> {
+  const counts: Record<Status | 'none', number> = { failed: 0, incomplete: 0, missing: 0, none: 0, ok: 0 };
+  for (const s of fleet) counts[statusOf(s)]++;
+  return counts;
+}
+
 export function ackInfo(a: Ack | undefined): AckInfo | null {
   return a ? { userId: a.userId, note: a.note, at: a.createdAt } : null;
 }
@@ -83,15 +104,7 @@ export async function buildNightlySummary(db: Db, now: Date): Promise<NightlySum
     counts[status]++;
     if (s.latest?.okByExceptions && status === 'ok') counts.okByExceptions++;
   }
-  const bad = fleet.filter((s) => s.latest?.status !== 'ok');
-  const paths = await failingPaths(
-    db,
-    bad.flatMap((s) => (s.latest ? [s.latest.id] : [])),
-  );
-  const acks = await activeAcks(db, bad.map((s) => s.server.id));
-  const problems = bad
-    .map((s) => problemOf(s, paths, acks)!)
-    .sort((a, b) => a.customer.localeCompare(b.customer) || a.server.localeCompare(b.server));
+  const problems = await problemRows(db, fleet.filter((s) => s.latest?.status !== 'ok'));
   counts.acknowledged = problems.filter((p) => p.ack).length;
   return { at: now, since, servers: fleet.length, counts, problems };
 }

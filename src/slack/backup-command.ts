@@ -1,17 +1,12 @@
-import { activeAcks } from '../acks/acknowledge.ts';
 import { audit, auditEntries } from '../audit.ts';
 import type { Db } from '../db/client.ts';
 import { listExceptions } from '../exceptions/workflow.ts';
 import { listCustomers } from '../fleet/customers.ts';
 import { listServers, type ServerWithCustomer } from '../fleet/servers.ts';
 import { describeCode } from '../parsers/rsync-codes.ts';
-import type { Status } from '../reports/classify.ts';
-import { dayIn } from '../reports/digest.ts';
-import { failingPaths } from '../reports/problems.ts';
 import { describeChanges, reparseReports, countReports } from '../reports/reparse.ts';
-import { fileErrorsFor } from '../reports/results.ts';
-import { fleetStatus, resultHistory, statusOf, type ServerStatus } from '../reports/status.ts';
-import { ackInfo, problemOf } from '../reports/summary.ts';
+import { fleetStatus, resultHistory, resultsByDay, serverStatus, statusOf, type ServerStatus } from '../reports/status.ts';
+import { ackInfo, countByStatus, problemRows } from '../reports/summary.ts';
 import { parseBackupCommand } from './command.ts';
 import { resolveName } from './fuzzy.ts';
 import { auditReply, exceptionsReply, reparseDone, reparseProgress } from './views/admin.ts';
@@ -59,23 +54,12 @@ export async function answerBackupCommand(env: CommandEnv, text: string): Promis
   }
 }
 
-async function problems(env: CommandEnv, fleet: ServerStatus[]) {
-  const bad = fleet.filter((s) => statusOf(s) !== 'ok');
-  const [paths, acks] = await Promise.all([
-    failingPaths(env.db, bad.flatMap((s) => (s.latest ? [s.latest.id] : []))),
-    activeAcks(env.db, bad.map((s) => s.server.id)),
-  ]);
-  return bad
-    .map((s) => problemOf(s, paths, acks)!)
-    .sort((a, b) => a.customer.localeCompare(b.customer) || a.server.localeCompare(b.server));
-}
+const problems = (env: CommandEnv, fleet: ServerStatus[]) => problemRows(env.db, fleet.filter((s) => statusOf(s) !== 'ok'));
 
 async function overview(env: CommandEnv): Promise<SlackMessage> {
   const fleet = await fleetStatus(env.db);
-  const counts: Record<Status | 'none', number> = { failed: 0, incomplete: 0, missing: 0, none: 0, ok: 0 };
-  for (const s of fleet) counts[statusOf(s)]++;
-  const worst = await problems(env, fleet.filter((s) => s.latest && s.latest.status !== 'ok'));
-  return fleetOverview(counts, worst, env.now);
+  const worst = await problemRows(env.db, fleet.filter((s) => s.latest && s.latest.status !== 'ok'));
+  return fleetOverview(countByStatus(fleet), worst, env.now);
 }
 
 async function findServerNamed(env: CommandEnv, query: string): Promise<{ server: ServerWithCustomer; guessed?: string } | SlackMessage> {
@@ -106,19 +90,9 @@ async function lookUp(env: CommandEnv, query: string): Promise<SlackMessage> {
 }
 
 export async function serverDetail(env: Pick<CommandEnv, 'db' | 'now' | 'tz'>, server: ServerWithCustomer, guessed?: string): Promise<SlackMessage> {
-  const [row] = await fleetStatus(env.db, { serverIds: [server.id] });
-  const latest = row?.latest ?? null;
-  const [errors, acks] = await Promise.all([latest ? fileErrorsFor(env.db, latest.id, DETAIL_FILE_ERRORS) : [], activeAcks(env.db, [server.id])]);
+  const d = await serverStatus(env.db, server, DETAIL_FILE_ERRORS);
   return serverReply(
-    {
-      server,
-      latest,
-      lastSuccessAt: row?.lastSuccessAt ?? null,
-      hint: describeCode(latest?.code ?? -2).hint,
-      // Real failures first: they are what the reader has to act on.
-      fileErrors: [...errors].sort((a, b) => Number(a.excepted) - Number(b.excepted)),
-      ack: ackInfo(acks.get(server.id)),
-    },
+    { ...d, hint: describeCode(d.latest?.code ?? -2).hint, ack: ackInfo(d.ack ?? undefined) },
     env.now,
     env.tz,
     guessed,
@@ -131,17 +105,7 @@ async function history(env: CommandEnv, query: string, days: number): Promise<Sl
   const { server } = found;
   const since = new Date(env.now.getTime() - days * DAY_MS);
   const rows = await resultHistory(env.db, server.id, since);
-  const byDay = new Map<string, Array<{ code: number; status: string }>>();
-  for (const r of [...rows].reverse()) {
-    const day = dayIn(env.tz, r.backupAt);
-    byDay.set(day, [...(byDay.get(day) ?? []), { code: r.code, status: r.status }]);
-  }
-  const strip: Array<{ day: string; results: Array<{ code: number; status: string }> }> = [];
-  for (let i = days - 1; i >= 0; i--) {
-    const day = dayIn(env.tz, new Date(env.now.getTime() - i * DAY_MS));
-    strip.push({ day, results: byDay.get(day) ?? [] });
-  }
-  return historyReply(server, strip, found.guessed);
+  return historyReply(server, resultsByDay(rows, env.now, days, env.tz), found.guessed);
 }
 
 async function names(env: CommandEnv) {

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { and, desc, eq, gte, inArray, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { acknowledge, activeAcks } from '../acks/acknowledge.ts';
+import { acknowledge } from '../acks/acknowledge.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { customers, exceptions, fileErrors, reports, results, servers } from '../db/schema.ts';
@@ -9,12 +9,12 @@ import { AppError } from '../errors.ts';
 import { decideException, proposeException, recordRequestMessage, removeException, serversInScope, suggestPattern, type Decision, type Scope } from '../exceptions/workflow.ts';
 import type { ExceptionRow } from '../exceptions/store.ts';
 import { findServer, type ServerWithCustomer } from '../fleet/servers.ts';
-import { dayIn } from '../reports/digest.ts';
 import { readRaw } from '../reports/raw.ts';
 import { describeChanges, reparseReports } from '../reports/reparse.ts';
 import { fileErrorsFor } from '../reports/results.ts';
-import { fleetStatus } from '../reports/status.ts';
-import { ackInfo } from '../reports/summary.ts';
+import { fleetStatus, resultHistory, resultsByDay, serverStatus } from '../reports/status.ts';
+import { ackInfo, countByStatus, problemRows } from '../reports/summary.ts';
+import { homeView } from './views/home.ts';
 import { audit } from '../audit.ts';
 import { parseServerRef, type Origin, type ServerRef, STALE_BUTTON } from './action-ids.ts';
 import { markServerEverywhere } from './messages.ts';
@@ -251,25 +251,10 @@ export async function removeByButton(deps: WorkflowDeps, args: { userId: string;
 
 /** Everything the details modal shows about one server. */
 export async function detailsFor(db: Db, server: ServerWithCustomer, now: Date, tz: string): Promise<DetailsData> {
-  const [row] = await fleetStatus(db, { serverIds: [server.id] });
-  const latest = row?.latest ?? null;
-  const since = new Date(now.getTime() - STRIP_DAYS * DAY_MS);
-  const history = await db
-    .select({ status: results.status, code: results.code, backupAt: results.backupAt })
-    .from(results)
-    .where(and(eq(results.serverId, server.id)))
-    .orderBy(desc(results.backupAt))
-    .limit(200);
-  const byDay = new Map<string, { status: string; code: number }>();
-  for (const h of [...history].reverse()) if (h.backupAt >= since) byDay.set(dayIn(tz, h.backupAt), { status: h.status, code: h.code });
-  const strip = [];
-  for (let i = STRIP_DAYS - 1; i >= 0; i--) {
-    const day = dayIn(tz, new Date(now.getTime() - i * DAY_MS));
-    const r = byDay.get(day);
-    strip.push({ day, status: r?.status ?? null, code: r?.code ?? null });
-  }
-  const errs = latest ? await fileErrorsFor(db, latest.id, 25) : [];
-  const acks = await activeAcks(db, [server.id]);
+  const { latest, lastSuccessAt, fileErrors: errs, ack } = await serverStatus(db, server, 25);
+  const history = await resultHistory(db, server.id, new Date(now.getTime() - STRIP_DAYS * DAY_MS));
+  // The day's last result stands for the day.
+  const strip = resultsByDay(history, now, STRIP_DAYS, tz).map(({ day, results: rs }) => ({ day, status: rs.at(-1)?.status ?? null, code: rs.at(-1)?.code ?? null }));
   return {
     server: server.name,
     customer: server.customerName,
@@ -281,13 +266,13 @@ export async function detailsFor(db: Db, server: ServerWithCustomer, now: Date, 
     code: latest?.code ?? null,
     meaning: latest?.meaning ?? null,
     backupAt: latest?.backupAt ?? null,
-    lastSuccessAt: row?.lastSuccessAt ?? null,
+    lastSuccessAt,
     strip,
-    fileErrors: [...errs].sort((a, b) => Number(a.excepted) - Number(b.excepted)),
+    fileErrors: errs,
     fileErrorCount: latest?.fileErrorCount ?? 0,
     excerpt: latest?.reportId ? await excerpt(db, latest.reportId, errs.map((e) => e.line)) : null,
     reportId: latest?.reportId ?? null,
-    ack: ackInfo(acks.get(server.id)),
+    ack: ackInfo(ack ?? undefined),
   };
 }
 
@@ -336,6 +321,13 @@ export async function downloadLog(deps: WorkflowDeps, args: { userId: string; re
   const file = { file: Buffer.concat(parts), filename, title: filename };
   const channel = args.origin.channel ?? args.userId;
   await deps.client.filesUploadV2(args.origin.ts ? { ...file, channel_id: channel, thread_ts: args.origin.ts } : { ...file, channel_id: channel });
+}
+
+/** The App Home tab: fleet counts, open failures, and (for approvers) what waits for them. */
+export async function homeFor(db: Db, approver: boolean, now: Date) {
+  const fleet = await fleetStatus(db);
+  const open = await problemRows(db, fleet.filter((s) => s.latest && s.latest.status !== 'ok'));
+  return homeView(countByStatus(fleet), open, approver ? await pendingApprovals(db) : null, now);
 }
 
 export async function pendingApprovals(db: Db): Promise<ExceptionRow[]> {
