@@ -10,7 +10,15 @@ export type AuditAction =
   | 'exception.remove'
   | 'exception.add'
   | 'reparse'
-  | 'token.rotate';
+  | 'token.rotate'
+  | 'report.download'
+  | 'server.set'
+  | 'server.rename'
+  | 'server.pause'
+  | 'server.resume'
+  | 'server.remove'
+  | 'server.rebaseline'
+  | 'customer.rename';
 
 /** Records who did what. Actors are Slack user ids ("U123") or "cli:<login>". */
 export async function audit(db: Db, actor: string, action: AuditAction, serverId: number | null, details: Record<string, unknown> = {}): Promise<void> {

@@ -11,7 +11,12 @@ export type ErrorCode =
   | 'too_large'
   | 'bad_request'
   | 'database_busy'
-  | 'unreadable';
+  | 'unreadable'
+  | 'too_many'
+  | 'timeout'
+  | 'internal'
+  /** The service cannot start: a setting or the environment must change (CLI exit 2). */
+  | 'startup';
 
 export class AppError extends Error {
   override name = 'AppError';
@@ -32,4 +37,13 @@ export const httpStatusFor: Record<ErrorCode, number> = {
   unauthorized: 401,
   too_large: 413,
   database_busy: 503,
+  too_many: 429,
+  timeout: 408,
+  internal: 500,
+  startup: 500,
 };
+
+/** A setting in the environment is missing or wrong (CLI exit 2); the message names each one. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { AppError } from '../errors.ts';
-import { listExceptions, proposeException, removeException, SCOPES, type Scope } from '../exceptions/workflow.ts';
+import { noMatchAdvice, previewException } from '../exceptions/preview.ts';
+import { listExceptions, proposeException, removeException, SCOPES, serversInScope, type Scope } from '../exceptions/workflow.ts';
 import { findCustomer } from '../fleet/customers.ts';
 import { findServer } from '../fleet/servers.ts';
 import type { CliContext } from './context.ts';
@@ -49,9 +50,17 @@ export async function exceptionAdd(ctx: CliContext, pattern: string, flags: Exce
       if (!c) throw new AppError('not_found', `Customer "${flags.customer}" does not exist.`);
       customerId = c.id;
     }
-    return proposeException(db, { pattern, scope, serverId, customerId, reason: flags.reason!, expiresAt, actor: cliActor(), approved: true });
+    const added = await proposeException(db, { pattern, scope, serverId, customerId, reason: flags.reason!, expiresAt, actor: cliActor(), approved: true });
+    return { added, preview: await previewException(db, await serversInScope(db, added), added.pattern) };
   });
-  ctx.io.out(flags.json ? json(row) : `Added exception ${row.id}: "${row.pattern}" (${row.scope}). Reparse to apply it to stored reports: backupbot reparse --since YYYY-MM-DD\n`);
+  const { added, preview } = row;
+  if (flags.json) return ctx.io.out(json({ ...added, matches: preview.matched, consideredPaths: preview.considered }));
+  ctx.io.out(`Added exception ${added.id}: "${added.pattern}" (${added.scope}). Reparse to apply it to stored reports: backupbot reparse --since YYYY-MM-DD\n`);
+  if (preview.matched.length) {
+    ctx.io.out(`It matches ${preview.matched.length} of the ${preview.considered} failing paths of the last 14 days, e.g.:\n${preview.matched.slice(0, 5).map((p) => `  ${p}`).join('\n')}\n`);
+  } else {
+    ctx.io.err(`warning: ${noMatchAdvice(added.pattern, preview)}\n`);
+  }
 }
 
 export async function exceptionList(ctx: CliContext, flags: { server?: string; json?: boolean }): Promise<void> {

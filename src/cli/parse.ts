@@ -1,7 +1,9 @@
 import { AppError } from '../errors.ts';
 import { checkPattern, compileExceptions } from '../exceptions/match.ts';
-import { isFormat, FORMATS } from '../parsers/index.ts';
+import { codeLabel, isFormat, FORMATS } from '../parsers/index.ts';
+import { checkCanary } from '../fleet/canary.ts';
 import { classify } from '../reports/classify.ts';
+import { canaryWatch, judgeWithoutHistory, withSuspicion } from '../reports/suspicion-run.ts';
 import { createSafeParser } from '../reports/parse-safely.ts';
 import type { CliContext } from './context.ts';
 import { json } from './format.ts';
@@ -11,6 +13,7 @@ export interface ParseFlags {
   format: string;
   exception: string[];
   exitCode?: string;
+  canary?: string;
   json?: boolean;
 }
 
@@ -28,14 +31,16 @@ export async function parseCommand(ctx: CliContext, file: string, flags: ParseFl
     }
     exitCode = Number(flags.exitCode);
   }
-  const parser = createSafeParser(flags.format, { isExcepted: compileExceptions(flags.exception) });
+  const canary = flags.canary !== undefined ? checkCanary(flags.canary) : null;
+  const parser = createSafeParser(flags.format, { isExcepted: compileExceptions(flags.exception), ...canaryWatch({ canaryPath: canary }) });
   try {
     for await (const chunk of readInput(file, ctx.io.stdin)) parser.push(chunk);
   } catch (err) {
     throw new AppError('unreadable', `Cannot read ${file === '-' ? 'standard input' : file}: ${(err as Error).message}`);
   }
   const parsed = parser.end();
-  const verdict = classify(parsed, exitCode);
+  // No history here: only the dry-run and canary rules can apply.
+  const verdict = withSuspicion(classify(parsed, exitCode), judgeWithoutHistory({ parsed, startedAt: null, finishedAt: null }, canary));
   if (flags.json) {
     ctx.io.out(
       json({
@@ -48,6 +53,7 @@ export async function parseCommand(ctx: CliContext, file: string, flags: ParseFl
         reason: verdict.reason,
         completed: parsed.completed,
         okByExceptions: verdict.okByExceptions,
+        suspicion: verdict.suspicion ?? [],
         fileErrors: parsed.fileErrors.map(({ path, kind, message, excepted, line }) => ({ path, kind, message, excepted, line })),
         counts: { fileErrors: parsed.fileErrorCount, excepted: parsed.exceptedCount, vanished: parsed.vanishedCount, lines: parsed.lines, bytes: parsed.bytes },
         messages: parsed.messages,
@@ -57,8 +63,9 @@ export async function parseCommand(ctx: CliContext, file: string, flags: ParseFl
     );
     return;
   }
-  const lines = [`${verdict.status.toUpperCase()}  code ${verdict.code}: ${verdict.meaning}`];
+  const lines = [`${verdict.status.toUpperCase()}  ${codeLabel(parsed.format, verdict.code)}: ${verdict.meaning}`];
   if (verdict.reason) lines.push(`why:  ${verdict.reason}`);
+  for (const s of verdict.suspicion ?? []) lines.push(`suspect (${s.rule}): ${s.message}`);
   if (verdict.status !== 'ok') lines.push(`do:   ${verdict.hint}`);
   if (parsed.fileErrorCount > 0) {
     lines.push(`file errors: ${parsed.fileErrorCount} (${parsed.exceptedCount} excepted, ${parsed.vanishedCount} vanished)`);

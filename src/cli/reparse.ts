@@ -1,3 +1,4 @@
+import { suspectThresholdsOf } from '../config.ts';
 import { SingleBar, Presets } from 'cli-progress';
 import { audit } from '../audit.ts';
 import { AppError } from '../errors.ts';
@@ -25,7 +26,7 @@ export async function reparseCommand(ctx: CliContext, flags: ReparseFlags): Prom
     if (Number.isNaN(since.getTime())) throw new AppError('usage', `--since must be a date like 2026-11-01; got "${flags.since}".`);
   }
   const result = await ctx.withDb(async (db) => {
-    const scope: ReparseScope = since ? { since } : {};
+    const scope: ReparseScope = { ...(since ? { since } : {}), suspect: suspectThresholdsOf(ctx.config()) };
     let serverId: number | null = null;
     if (flags.server) {
       const s = await findServer(db, flags.server);

@@ -19,7 +19,7 @@ export async function runCommand(ctx: CliContext, name: string): Promise<void> {
     await recordMissedBackups(db, now);
     const built = await job.build(db, now);
     const pub = config.SLACK_BOT_TOKEN
-      ? slackPublisher(new WebClient(config.SLACK_BOT_TOKEN, { slackApiUrl: config.SLACK_API_URL }), (channel, ts, m) => recordPosted(db, channel, ts, m))
+      ? slackPublisher(new WebClient(config.SLACK_BOT_TOKEN, { slackApiUrl: config.SLACK_API_URL }), (channel, ts, m, threadTs) => recordPosted(db, channel, ts, m, threadTs))
       : logPublisher(createLogger('silent'), (t) => ctx.io.out(t));
     await pub.publish(job.channel, built, { posted: 0 }, async () => true);
     return { messages: built, publisher: pub };

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 
 /**
@@ -44,6 +44,9 @@ export async function listenCliSocket(path: string, run: CliRunner): Promise<Ser
     server.once('error', reject);
     server.listen({ path, readableAll: false, writableAll: false }, () => resolve());
   });
+  // readableAll/writableAll only ever widen the mode; the umask decides the rest. Anyone who
+  // can write to this socket runs commands as the service, so make it owner-only explicitly.
+  chmodSync(path, 0o600);
   return server;
 }
 

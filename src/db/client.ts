@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -6,8 +7,10 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
+import { sql } from 'drizzle-orm';
+import { AppError } from '../errors.ts';
+import { rowsOf } from './rows.ts';
 import * as schema from './schema.ts';
 
 /** One type for both drivers: every query in backupbot is written against this. */
@@ -18,11 +21,34 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Applies the committed drizzle/ migrations (safe to run again). */
   migrate(): Promise<void>;
+  /** One `select 1`; on Postgres over a connection of its own, so a busy pool cannot delay it. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** How many migrations this code ships (drizzle's journal). */
+export function expectedMigrations(): number {
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] };
+  return journal.entries.length;
+}
+
+/**
+ * Whether the database has this code's schema, without changing anything: only `serve` and
+ * `migrate` apply migrations, so a read-only command never alters a database.
+ */
+export async function checkSchema(db: Db): Promise<void> {
+  const [table] = rowsOf<{ t: string | null }>(await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations')::text as t`));
+  const applied = table?.t ? Number(rowsOf<{ n: number | string }>(await db.execute(sql`select count(*) as n from drizzle.__drizzle_migrations`))[0]?.n ?? 0) : 0;
+  const expected = expectedMigrations();
+  if (applied === 0) {
+    throw new AppError('usage', 'This database has no backupbot tables yet: run "backupbot migrate" (or start "backupbot serve") first.');
+  }
+  if (applied < expected) {
+    throw new AppError('usage', `This database's schema is older than this backupbot (${applied} of ${expected} migrations applied): run "backupbot migrate" first.`);
+  }
+}
 
 export interface OpenOptions {
   /** Real Postgres when set; embedded PGlite otherwise. */
@@ -31,6 +57,10 @@ export interface OpenOptions {
   dataDir?: string;
   /** Postgres only: pool size. */
   max?: number;
+  /** Postgres only: give up connecting after this long. */
+  connectTimeoutMs?: number;
+  /** Postgres only: the server cancels any statement running longer than this. */
+  statementTimeoutMs?: number;
 }
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
@@ -38,10 +68,17 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 }
 
 async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
-  const client = postgres(url, {
-    max: opts.max ?? 10,
+  // Without these, postgres.js waits 30 s per connection attempt and a statement may run
+  // forever: an outage then looks like a hang to every uploader.
+  const settings = {
     onnotice: () => {},
-  });
+    connect_timeout: (opts.connectTimeoutMs ?? 2000) / 1000,
+    connection: { statement_timeout: opts.statementTimeoutMs ?? 15_000 },
+  };
+  const client = postgres(url, { ...settings, max: opts.max ?? 10 });
+  // Health checks use a connection of their own: a pool full of slow uploads must not
+  // make a healthy database look down.
+  const pinger = postgres(url, { ...settings, max: 1, idle_timeout: 60 });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return {
     db,
@@ -50,10 +87,10 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
       await migratePostgres(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
     },
     async ping() {
-      await db.execute(sql`select 1`);
+      await pinger`select 1`;
     },
     async close() {
-      await client.end({ timeout: 5 });
+      await Promise.all([client.end({ timeout: 2 }), pinger.end({ timeout: 1 })]);
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { TransferStats } from '../parsers/types.ts';
+import type { SuspicionReason } from '../reports/suspicion-rules.ts';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   dataType: () => 'bytea',
@@ -47,10 +48,27 @@ export const servers = pgTable(
     scheduleCron: text('schedule_cron').notNull().default('0 22 * * *'),
     timezone: text('timezone').notNull().default('UTC'),
     graceMinutes: integer('grace_minutes').notNull().default(240),
+    /** The log format this server's uploads are read as when the upload does not say. */
+    defaultFormat: text('default_format').notNull().default('auto'),
+    /** Paused by an admin: listed as paused, never missing, never escalated. */
+    pausedAt: tstz('paused_at'),
+    /** The pause ends by itself at this time (null: until someone resumes it). */
+    pausedUntil: tstz('paused_until'),
+    pauseReason: text('pause_reason'),
+    pausedBy: text('paused_by'),
+    /** Decommissioned: history kept and visible, token revoked, no longer expected. */
+    removedAt: tstz('removed_at'),
+    /** A file the customer's script rewrites before every backup; every good run must copy it (null: none). */
+    canaryPath: text('canary_path'),
+    /** Per-server overrides of SUSPECT_DROP_PERCENT / SUSPECT_SHORT_PERCENT (null: the default). */
+    suspectDropPercent: integer('suspect_drop_percent'),
+    suspectShortPercent: integer('suspect_short_percent'),
     createdAt: tstz('created_at').notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('servers_name_key').on(sql`lower(${t.name})`),
+    // Names are unique within a customer (two customers may each have a DC01), among the
+    // servers still in service: a removed server's name can be used again.
+    uniqueIndex('servers_customer_name_key').on(t.customerId, sql`lower(${t.name})`).where(sql`removed_at is null`),
     // Serves the upload path: every POST looks its server up by token hash.
     uniqueIndex('servers_token_hash_key').on(t.tokenHash),
     index('servers_customer_idx').on(t.customerId),
@@ -74,10 +92,18 @@ export const reports = pgTable(
     startedAt: tstz('started_at'),
     finishedAt: tstz('finished_at'),
     clientExitCode: integer('client_exit_code'),
+    /** The client's Idempotency-Key header, if it sent one. */
+    idempotencyKey: text('idempotency_key'),
+    /**
+     * What makes a later upload a retry of this one: a hash of the Idempotency-Key and the
+     * body, or (without a key) of the body and its start/finish headers. Only matched within
+     * a short window, so the same bytes on a later night are a new report.
+     */
+    retryKey: text('retry_key'),
   },
   (t) => [
-    // Serves the 24-hour duplicate check on upload.
-    index('reports_server_sha_idx').on(t.serverId, t.sha256, t.receivedAt),
+    // Serves the retry check on upload (server, key, recent).
+    index('reports_server_retry_idx').on(t.serverId, t.retryKey, t.receivedAt),
     // Serves history and reparse by server and time.
     index('reports_server_received_idx').on(t.serverId, t.receivedAt),
   ],
@@ -110,6 +136,8 @@ export const results = pgTable(
     status: text('status').notNull(),
     meaning: text('meaning').notNull(),
     reason: text('reason'),
+    /** Advice for this log when it differs from the code table's (empty log, no -v, killed run); null: use the table. */
+    hint: text('hint'),
     completed: boolean('completed').notNull(),
     okByExceptions: boolean('ok_by_exceptions').notNull().default(false),
     fileErrorCount: integer('file_error_count').notNull().default(0),
@@ -117,6 +145,8 @@ export const results = pgTable(
     vanishedCount: integer('vanished_count').notNull().default(0),
     messages: jsonb('messages').$type<string[]>().notNull().default([]),
     stats: jsonb('stats').$type<TransferStats>().notNull().default({}),
+    /** Why a finished run is `suspect` (dry run, drop, short, canary); empty otherwise. Built from numbers and sanitised paths only. */
+    suspicion: jsonb('suspicion').$type<SuspicionReason[]>().notNull().default([]),
     /** When the backup ran: the report's finish time if given, else its arrival. */
     backupAt: tstz('backup_at').notNull(),
     createdAt: tstz('created_at').notNull().defaultNow(),
@@ -130,6 +160,9 @@ export const results = pgTable(
     index('results_report_idx').on(t.reportId),
     // Serves "last success" look-ups (summary, digest) without walking failed rows.
     index('results_server_ok_idx').on(t.serverId, t.backupAt).where(sql`status = 'ok'`),
+    // Serves the suspicion baseline: the last N good runs of a server before a time, read
+    // backwards with their numbers and without touching the heap for anything else.
+    index('results_server_good_idx').on(t.serverId, t.backupAt, t.id).where(sql`status = 'ok' and report_id is not null`),
     // One synthetic "missing" result per server and expected slot, however often the check runs.
     uniqueIndex('results_missing_slot_key').on(t.serverId, t.backupAt).where(sql`report_id is null`),
   ],
@@ -196,7 +229,7 @@ export const jobRuns = pgTable(
     heartbeatAt: tstz('heartbeat_at').notNull().defaultNow(),
     attempts: integer('attempts').notNull().default(1),
     payload: jsonb('payload'),
-    progress: jsonb('progress').$type<{ posted: number; threadTs?: string }>().notNull().default({ posted: 0 }),
+    progress: jsonb('progress').$type<{ posted: number; threadTs?: string; picture?: boolean }>().notNull().default({ posted: 0 }),
     error: text('error'),
     finishedAt: tstz('finished_at'),
   },
@@ -230,6 +263,29 @@ export const acknowledgements = pgTable(
   ],
 );
 
+/**
+ * "Accept as the new normal": from `startsAt` on, a server's baseline (the good runs that the
+ * drop and short rules compare with) starts again. Rows, not a column, so a reparse of an
+ * older report judges it against the baseline in force at its own time.
+ */
+export const baselines = pgTable(
+  'baselines',
+  {
+    id: serial('id').primaryKey(),
+    serverId: integer('server_id')
+      .notNull()
+      .references(() => servers.id),
+    /** The accepted run's backup time: the first run of the new baseline. */
+    startsAt: tstz('starts_at').notNull(),
+    resultId: bigint('result_id', { mode: 'number' }).references(() => results.id, { onDelete: 'set null' }),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    createdAt: tstz('created_at').notNull().defaultNow(),
+  },
+  // One restart per server and run: a double click or a second replica accepts once.
+  (t) => [uniqueIndex('baselines_server_start_key').on(t.serverId, t.startsAt)],
+);
+
 /** Every action someone took, with who and when. */
 export const auditLog = pgTable(
   'audit_log',
@@ -244,6 +300,15 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_server_idx').on(t.serverId, t.at), index('audit_log_at_idx').on(t.at)],
 );
 
+/** The numbers behind a summary's headline: counts by state, and each listed server's state. */
+export interface PostedMeta {
+  kind: 'nightly';
+  servers: number;
+  counts: Record<string, number>;
+  /** State of every server the summary listed (servers not listed were ok). */
+  states: Record<string, string>;
+}
+
 /** Bot messages that show servers, kept so they can be updated in place (acks, approvals). */
 export const postedMessages = pgTable(
   'posted_messages',
@@ -253,6 +318,10 @@ export const postedMessages = pgTable(
     blocks: jsonb('blocks').notNull(),
     text: text('text').notNull(),
     serverIds: jsonb('server_ids').$type<number[]>().notNull().default([]),
+    /** The thread this message was posted in (parts 2.. of a long summary), if any. */
+    threadTs: text('thread_ts'),
+    /** What the headline was computed from, so it can be recomputed when a server changes. */
+    meta: jsonb('meta').$type<PostedMeta>(),
     postedAt: tstz('posted_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.channel, t.ts] }), index('posted_messages_at_idx').on(t.postedAt)],
@@ -276,3 +345,14 @@ export const incidents = pgTable(
   },
   (t) => [uniqueIndex('incidents_open_key').on(t.key).where(sql`closed_at is null`)],
 );
+
+/**
+ * Settings the service makes up for itself once and shares between replicas, such as the
+ * key that signs web links when WEB_SECRET is not set. Inserted with ON CONFLICT DO NOTHING,
+ * so the first replica to start decides and the others read its value.
+ */
+export const appSettings = pgTable('app_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: tstz('created_at').notNull().defaultNow(),
+});

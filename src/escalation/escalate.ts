@@ -9,20 +9,18 @@ export interface IncidentNotifier {
   closed(incident: Incident): Promise<void>;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /**
- * Looks at the last 24 hours and pings TSR3 once per new incident (a backup target with many
+ * Looks at every server's current state and pings TSR3 once per new incident (a backup target with many
  * failures, or a failure only TSR3 can fix); incidents that cleared get a "resolved" reply.
  */
 export async function escalate(db: Db, now: Date, threshold: number, notifier: IncidentNotifier, log: Logger): Promise<{ opened: number; closed: number }> {
-  const fleet = await fleetStatus(db, { since: new Date(now.getTime() - DAY_MS) });
+  const fleet = await fleetStatus(db, { now });
   const byId = new Map(fleet.map((s) => [s.server.id, s]));
   const { opened, closed } = await syncIncidents(db, wantedIncidents(fleet, threshold), now);
   for (const incident of opened) {
     const lines = incident.serverIds.map((id) => {
       const s = byId.get(id)!;
-      return `${s.server.name} (${s.server.customerName}) · ${s.latest?.status} · code ${s.latest?.code}: ${s.latest?.meaning}`;
+      return `${s.server.name} (${s.server.customerName}) · ${s.state} · code ${s.latest?.code}: ${s.latest?.meaning}`;
     });
     try {
       const where = await notifier.opened(incident, lines);

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { incidents } from '../db/schema.ts';
-import { describeCode } from '../parsers/rsync-codes.ts';
+import { codeLabel, describeCode } from '../parsers/index.ts';
 import type { ServerStatus } from '../reports/status.ts';
 
 export type Incident = typeof incidents.$inferSelect;
@@ -13,14 +13,57 @@ export interface WantedIncident {
 }
 
 /**
- * What TSR3 should hear about tonight (pure): a backup target where `threshold` or more
- * servers failed or went missing (the target itself is suspect), and any other server whose
- * failure is one TSR3 must resolve (socket, IPC, daemon timeouts).
+ * Whether a server's current failure points at the backup target or the network (the code
+ * table says so: a refused or dropped connection, a daemon that timed out), which is what
+ * TSR3 is for. Missing reports, file errors, usage errors, empty logs and unproven runs are
+ * the customer side's to fix, and paused servers never escalate.
+ */
+export function pointsAtTarget(s: ServerStatus): boolean {
+  if (s.state !== 'failed' || !s.latest) return false;
+  return describeCode(s.latest.format, s.latest.code).escalate;
+}
+
+/**
+ * A suspect run alone is the customer side's to look at (a script run with -n, a source that
+ * moved), so it does not page TSR3 by itself. But several servers on one target going suspect
+ * the same night is the Safespring pattern: a slow backup server making clients quit early and
+ * cleanly. So suspect servers count towards a target's threshold, like target-side failures.
+ */
+export function countsTowardsTarget(s: ServerStatus): boolean {
+  return pointsAtTarget(s) || (s.state === 'suspect' && s.latest !== null);
+}
+
+function targetTitle(host: string, list: ServerStatus[]): string {
+  const suspect = list.filter((s) => s.state === 'suspect');
+  const failed = list.filter((s) => s.state !== 'suspect');
+  if (suspect.length === 0) return `Backup target ${host} looks down: ${list.length} servers could not reach it or lost the connection (${codesOf(list)})`;
+  const parts = [`${suspect.length} servers finished cleanly but did far less than usual (suspect)`];
+  if (failed.length) parts.push(`${failed.length} could not reach it or lost the connection (${codesOf(failed)})`);
+  return `Backup target ${host} may be overloaded: ${parts.join(', and ')}`;
+}
+
+/** "code 10 ×2, code 35": which codes were grouped, most frequent first. */
+function codesOf(list: ServerStatus[]): string {
+  const byCode = new Map<string, number>();
+  for (const s of list) {
+    const label = codeLabel(s.latest!.format, s.latest!.code);
+    byCode.set(label, (byCode.get(label) ?? 0) + 1);
+  }
+  return [...byCode.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([c, n]) => (n > 1 ? `${c} ×${n}` : c))
+    .join(', ');
+}
+
+/**
+ * What TSR3 should hear about (pure): a backup target where `threshold` or more servers
+ * failed in a way that points at the target or the network, and any other single server
+ * with such a failure.
  */
 export function wantedIncidents(fleet: ServerStatus[], threshold: number): WantedIncident[] {
-  const bad = fleet.filter((s) => s.latest && s.latest.status !== 'ok');
+  const bad = fleet.filter(pointsAtTarget);
   const byTarget = new Map<string, ServerStatus[]>();
-  for (const s of bad) {
+  for (const s of fleet.filter(countsTowardsTarget)) {
     if (!s.server.targetHost) continue;
     const key = s.server.targetHost.toLowerCase();
     byTarget.set(key, [...(byTarget.get(key) ?? []), s]);
@@ -31,16 +74,16 @@ export function wantedIncidents(fleet: ServerStatus[], threshold: number): Wante
     if (list.length < threshold) continue;
     wanted.push({
       key: `target:${host}`,
-      title: `Backup target ${list[0]!.server.targetHost} looks down: ${list.length} servers failed or went missing`,
+      title: targetTitle(list[0]!.server.targetHost!, list),
       serverIds: list.map((s) => s.server.id).sort((a, b) => a - b),
     });
     for (const s of list) covered.add(s.server.id);
   }
   for (const s of bad) {
-    if (covered.has(s.server.id) || !describeCode(s.latest!.code).tsr3) continue;
+    if (covered.has(s.server.id)) continue;
     wanted.push({
       key: `server:${s.server.id}`,
-      title: `${s.server.name} (${s.server.customerName}): code ${s.latest!.code}, ${describeCode(s.latest!.code).meaning}`,
+      title: `${s.server.name} (${s.server.customerName}): ${codeLabel(s.latest!.format, s.latest!.code)}, ${describeCode(s.latest!.format, s.latest!.code).meaning}`,
       serverIds: [s.server.id],
     });
   }

@@ -1,6 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { customers } from '../db/schema.ts';
+import { isUniqueViolation } from '../db/errors.ts';
 import { AppError } from '../errors.ts';
 
 export type Customer = typeof customers.$inferSelect;
@@ -33,4 +34,28 @@ export async function findCustomer(db: Db, name: string): Promise<Customer | und
 
 export async function listCustomers(db: Db): Promise<Customer[]> {
   return db.select().from(customers).orderBy(asc(customers.name));
+}
+
+export async function renameCustomer(db: Db, name: string, newName: string): Promise<{ before: string; customer: Customer }> {
+  const current = await findCustomer(db, name);
+  if (!current) throw new AppError('not_found', `Customer "${name}" does not exist (see: backupbot customer list).`);
+  const clean = checkName('Customer', newName);
+  const [row] = await db
+    .update(customers)
+    .set({ name: clean })
+    .where(eq(customers.id, current.id))
+    .returning()
+    .catch((err: unknown) => {
+      throw isUniqueViolation(err) ? new AppError('conflict', `Customer "${clean}" already exists.`) : err;
+    });
+  return { before: current.name, customer: row! };
+}
+
+/** Customers with how many servers each has in service. */
+export async function customersWithCounts(db: Db): Promise<Array<Customer & { servers: number }>> {
+  const rows = await db
+    .select({ customer: customers, servers: sql<number>`(select count(*) from servers s where s.customer_id = "customers"."id" and s.removed_at is null)::int` })
+    .from(customers)
+    .orderBy(asc(customers.name));
+  return rows.map((r) => ({ ...r.customer, servers: Number(r.servers) }));
 }

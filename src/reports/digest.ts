@@ -2,10 +2,12 @@ import { and, asc, gte, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { results } from '../db/schema.ts';
 import { activeAcks } from '../acks/acknowledge.ts';
-import { describeCode } from '../parsers/rsync-codes.ts';
-import { ackInfo, type AckInfo } from './summary.ts';
+import type { ServerState } from '../fleet/state.ts';
+import { failingPaths } from './problems.ts';
+import { isProblem, rowOf, type AckInfo } from './summary.ts';
 import { dayIn } from './days.ts';
 import { fleetStatus } from './status.ts';
+import type { SuspicionReason } from './suspicion-rules.ts';
 
 export interface DigestRow {
   serverId: number;
@@ -17,12 +19,17 @@ export interface DigestRow {
   daysSinceSuccess: number | null;
   /** The day's last code, oldest day first, over the failing streak (at most 14 days). */
   streak: Array<{ day: string; code: number | null }>;
-  code: number;
+  status: ServerState;
+  /** The latest result's code; null when no report arrived. */
+  code: number | null;
+  format: string | null;
   meaning: string;
   hint: string;
   resultId: number | null;
   hasReport: boolean;
   fileErrorCount: number;
+  /** Why the latest run is suspect, with its numbers (empty unless suspect). */
+  suspicion?: SuspicionReason[];
   /** Acknowledged failures are listed, not alerted. */
   ack: AckInfo | null;
 }
@@ -43,26 +50,28 @@ const STREAK_DAYS = 14;
  */
 export async function buildFailureDigest(db: Db, now: Date, minDays: number, tz: string): Promise<FailureDigest> {
   const cutoff = now.getTime() - minDays * DAY_MS;
-  const fleet = await fleetStatus(db);
+  const fleet = await fleetStatus(db, { now });
   const okSince = (s: (typeof fleet)[number]) => (s.lastSuccessAt ?? s.server.createdAt).getTime();
+  // Paused servers and servers still waiting for their first report are not failing.
   const failing = fleet
-    .filter((s) => okSince(s) <= cutoff && s.latest?.status !== 'ok')
+    .filter((s) => okSince(s) <= cutoff && isProblem(s))
     // Longest-failing first.
     .sort((a, b) => okSince(a) - okSince(b) || a.server.customerName.localeCompare(b.server.customerName) || a.server.name.localeCompare(b.server.name));
   const ids = failing.map((s) => s.server.id);
   const since = new Date(now.getTime() - STREAK_DAYS * DAY_MS);
   const history = ids.length
     ? await db
-        .select({ serverId: results.serverId, code: results.code, backupAt: results.backupAt })
+        .select({ serverId: results.serverId, code: results.code, status: results.status, backupAt: results.backupAt })
         .from(results)
         .where(and(inArray(results.serverId, ids), gte(results.backupAt, since)))
         .orderBy(asc(results.backupAt), asc(results.id))
     : [];
-  const acks = await activeAcks(db, ids);
-  const byServer = new Map<number, Map<string, number>>();
+  const [acks, paths] = await Promise.all([activeAcks(db, ids), failingPaths(db, failing.flatMap((s) => (s.latest ? [s.latest.id] : [])))]);
+  const byServer = new Map<number, Map<string, number | null>>();
   for (const h of history) {
-    const days = byServer.get(h.serverId) ?? new Map<string, number>();
-    days.set(dayIn(tz, h.backupAt), h.code); // later results of the same day win
+    const days = byServer.get(h.serverId) ?? new Map<string, number | null>();
+    // Later results of the same day win; a recorded missed slot shows as "no report".
+    days.set(dayIn(tz, h.backupAt), h.status === 'missing' ? null : h.code);
     byServer.set(h.serverId, days);
   }
   const rows = failing.map((s): DigestRow => {
@@ -75,7 +84,7 @@ export async function buildFailureDigest(db: Db, now: Date, minDays: number, tz:
       seen.add(day);
       streak.push({ day, code: byServer.get(s.server.id)?.get(day) ?? null });
     }
-    const code = s.latest?.code ?? -2;
+    const row = rowOf(s, paths, acks, now);
     return {
       serverId: s.server.id,
       server: s.server.name,
@@ -84,13 +93,16 @@ export async function buildFailureDigest(db: Db, now: Date, minDays: number, tz:
       lastSuccessAt: s.lastSuccessAt,
       daysSinceSuccess: s.lastSuccessAt ? Math.floor((now.getTime() - s.lastSuccessAt.getTime()) / DAY_MS) : null,
       streak: streak.slice(-STREAK_DAYS),
-      code,
-      meaning: s.latest?.meaning ?? 'No report received yet',
-      hint: describeCode(code).hint,
-      resultId: s.latest?.id ?? null,
-      hasReport: s.latest?.reportId != null,
-      fileErrorCount: s.latest?.fileErrorCount ?? 0,
-      ack: ackInfo(acks.get(s.server.id)),
+      status: row.status,
+      code: row.code,
+      format: row.format,
+      meaning: row.meaning,
+      hint: row.hint,
+      resultId: row.resultId,
+      hasReport: row.hasReport,
+      fileErrorCount: row.fileErrorCount,
+      suspicion: row.suspicion ?? [],
+      ack: row.ack,
     };
   });
   return { at: now, minDays, rows };

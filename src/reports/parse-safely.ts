@@ -1,6 +1,5 @@
-import { createParser, type Format } from '../parsers/index.ts';
-import { RSYNC_PARSER_VERSION } from '../parsers/rsync.ts';
-import { INCOMPLETE, type ParseOptions, type ParsedReport, type StreamParser } from '../parsers/types.ts';
+import { createParser, parserVersionOf, type Format } from '../parsers/index.ts';
+import { unprovenReport, type ParseOptions, type ParsedReport, type StreamParser } from '../parsers/types.ts';
 
 /**
  * Wraps a parser so that a bug in it can never lose an upload: the first exception is
@@ -40,20 +39,12 @@ export function createSafeParser(format: Format, options?: ParseOptions): Stream
 }
 
 function failedParse(format: Format, bytes: number, err: Error): ParsedReport {
-  return {
-    format: format === 'auto' ? 'rsync' : format,
-    parserVersion: RSYNC_PARSER_VERSION,
-    code: INCOMPLETE,
-    completed: false,
+  return unprovenReport({
+    format: format === 'auto' ? 'unknown' : format,
+    parserVersion: parserVersionOf(format),
     reason: `The parser failed on this report (${err.message}). The upload is stored unchanged; reparse it once the parser is fixed.`,
-    finalLines: [],
-    fileErrors: [],
-    fileErrorCount: 0,
-    exceptedCount: 0,
-    vanishedCount: 0,
-    messages: [],
-    stats: {},
+    hint: 'This is a fault in backupbot, not in the backup: report it to the backupbot maintainers, then reparse the report once it is fixed.',
     lines: 0,
     bytes,
-  };
+  });
 }

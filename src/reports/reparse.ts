@@ -3,10 +3,13 @@ import type { Db } from '../db/client.ts';
 import { reports } from '../db/schema.ts';
 import { parseStoredReport } from './ingest.ts';
 import { latestResultForReport } from './results.ts';
+import type { SuspectThresholds } from './suspicion.ts';
 
 export interface ReparseScope {
   serverIds?: number[];
   since?: Date;
+  /** Suspicion thresholds from the configuration (built-in defaults when absent). */
+  suspect?: SuspectThresholds;
 }
 
 export interface Change {
@@ -52,7 +55,7 @@ export async function reparseReports(db: Db, scope: ReparseScope, onProgress?: (
     if (page.length === 0) break;
     for (const r of page) {
       const before = await latestResultForReport(db, r.id);
-      const outcome = await parseStoredReport(db, r.id);
+      const outcome = await parseStoredReport(db, r.id, scope.suspect);
       total++;
       const to = { status: outcome.verdict.status, code: outcome.verdict.code };
       if (!before || before.status !== to.status || before.code !== to.code) {

@@ -3,6 +3,7 @@ import type { Db } from '../db/client.ts';
 import { fileErrors, results } from '../db/schema.ts';
 import type { ParsedReport } from '../parsers/types.ts';
 import type { Verdict } from './classify.ts';
+import { cleanParsed, cleanVerdict } from './sanitize.ts';
 
 export type ResultRow = typeof results.$inferSelect;
 
@@ -17,7 +18,9 @@ export interface NewResult {
 }
 
 /** Stores one parse (result row plus its file errors) atomically; returns the result id. */
-export async function saveResult(db: Db, r: NewResult): Promise<number> {
+export async function saveResult(db: Db, input: NewResult): Promise<number> {
+  // Text from a log may hold bytes Postgres refuses (NUL): clean it on the way in.
+  const r = { ...input, parsed: cleanParsed(input.parsed), verdict: cleanVerdict(input.verdict) };
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(results)
@@ -30,6 +33,7 @@ export async function saveResult(db: Db, r: NewResult): Promise<number> {
         status: r.verdict.status,
         meaning: r.verdict.meaning,
         reason: r.verdict.reason,
+        hint: r.verdict.caseHint ?? null,
         completed: r.parsed.completed,
         okByExceptions: r.verdict.okByExceptions,
         fileErrorCount: r.parsed.fileErrorCount,
@@ -37,6 +41,7 @@ export async function saveResult(db: Db, r: NewResult): Promise<number> {
         vanishedCount: r.parsed.vanishedCount,
         messages: r.parsed.messages,
         stats: r.parsed.stats,
+        suspicion: r.verdict.suspicion ?? [],
         backupAt: r.backupAt,
       })
       .returning({ id: results.id });

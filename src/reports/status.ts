@@ -1,36 +1,40 @@
-import { and, desc, eq, getTableColumns, gte, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { customers, results, servers } from '../db/schema.ts';
 import type { ServerWithCustomer } from '../fleet/servers.ts';
-import { activeAcks } from '../acks/acknowledge.ts';
-import type { Status } from './classify.ts';
+import { SERVER_STATES, serverState, STATE_SEVERITY, type ServerState } from '../fleet/state.ts';
 import { dayIn } from './days.ts';
-import { fileErrorsFor, type ResultRow } from './results.ts';
+import type { ResultRow } from './results.ts';
 
 export interface ServerStatus {
   server: ServerWithCustomer;
-  /** The newest result by backup time (within `since`, when given), or null. */
+  /** The newest result by backup time, or null. */
   latest: ResultRow | null;
   /** When the server last had an ok result, ever. */
   lastSuccessAt: Date | null;
+  /** Its state now, by the one definition in fleet/state.ts. */
+  state: ServerState;
 }
 
 export interface FleetQuery {
-  /** Only results whose backup time is at or after this count as "latest". */
-  since?: Date;
   serverIds?: number[];
+  /** Removed (decommissioned) servers are left out unless asked for. */
+  includeRemoved?: boolean;
+  /** The time states are judged at (default: now). */
+  now?: Date;
 }
 
 /**
- * Every server with its latest result and its last success. Both come from a LATERAL
- * probe per server into results_server_latest_idx / results_server_ok_idx, so the cost
- * grows with the number of servers, not with a year of history.
+ * Every server with its latest result, its last success and its state. The first two come
+ * from a LATERAL probe per server into results_server_latest_idx / results_server_ok_idx, so
+ * the cost grows with the number of servers, not with a year of history.
  */
 export async function fleetStatus(db: Db, q: FleetQuery = {}): Promise<ServerStatus[]> {
+  const now = q.now ?? new Date();
   const latest = db
     .select()
     .from(results)
-    .where(and(eq(results.serverId, servers.id), q.since ? gte(results.backupAt, q.since) : undefined))
+    .where(eq(results.serverId, servers.id))
     .orderBy(desc(results.backupAt), desc(results.id))
     .limit(1)
     .as('latest');
@@ -46,61 +50,75 @@ export async function fleetStatus(db: Db, q: FleetQuery = {}): Promise<ServerSta
     .from(servers)
     .innerJoin(customers, eq(customers.id, servers.customerId))
     .leftJoinLateral(latest, sql`true`)
-    .where(q.serverIds ? inArray(servers.id, q.serverIds) : undefined);
+    .where(and(q.serverIds ? inArray(servers.id, q.serverIds) : undefined, q.includeRemoved ? undefined : isNull(servers.removedAt)));
   return rows
-    .map((r) => ({
-      server: { ...r.server, customerName: r.customerName },
-      latest: r.latest && r.latest.id !== null ? r.latest : null,
-      lastSuccessAt: r.lastSuccessAt === null ? null : new Date(r.lastSuccessAt),
-    }))
+    .map((r) => {
+      const server = { ...r.server, customerName: r.customerName };
+      const last = r.latest && r.latest.id !== null ? r.latest : null;
+      return {
+        server,
+        latest: last,
+        lastSuccessAt: r.lastSuccessAt === null ? null : new Date(r.lastSuccessAt),
+        state: server.removedAt ? toRemovedState(last) : serverState(server, last, now),
+      };
+    })
     .sort(worstFirst);
+}
+
+/** A removed server is no longer expected: it shows what its last result said. */
+function toRemovedState(latest: ResultRow | null): ServerState {
+  return latest && (SERVER_STATES as readonly string[]).includes(latest.status) ? (latest.status as ServerState) : 'waiting';
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const severity: Record<Status | 'none', number> = { failed: 0, incomplete: 1, missing: 2, none: 3, ok: 4 };
-
-export function statusOf(s: ServerStatus): Status | 'none' {
-  return (s.latest?.status as Status | undefined) ?? 'none';
+export function statusOf(s: ServerStatus): ServerState {
+  return s.state;
 }
 
 function worstFirst(a: ServerStatus, b: ServerStatus): number {
   return (
-    severity[statusOf(a)] - severity[statusOf(b)] ||
+    STATE_SEVERITY[a.state] - STATE_SEVERITY[b.state] ||
     a.server.customerName.localeCompare(b.server.customerName) ||
     a.server.name.localeCompare(b.server.name)
   );
 }
 
+export interface DayRow {
+  id: number;
+  reportId: number | null;
+  backupAt: Date;
+  status: string;
+  code: number;
+  format?: string;
+}
+
 /**
- * One server in detail: latest result, last success, the latest file errors (real failures
- * first: they are what the reader has to act on) and the acknowledgement in force.
+ * The results that stand today, oldest first: a reparse adds a newer result for the same
+ * report, which replaces the older one (so a day that turned ok after an exception shows ok).
  */
-export async function serverStatus(db: Db, server: ServerWithCustomer, fileErrorLimit = 1000) {
-  const [row] = await fleetStatus(db, { serverIds: [server.id] });
-  const latest = row?.latest ?? null;
-  const [errors, acks] = await Promise.all([latest ? fileErrorsFor(db, latest.id, fileErrorLimit) : [], activeAcks(db, [server.id])]);
-  return {
-    server,
-    latest,
-    lastSuccessAt: row?.lastSuccessAt ?? null,
-    fileErrors: [...errors].sort((a, b) => Number(a.excepted) - Number(b.excepted)),
-    ack: acks.get(server.id) ?? null,
-  };
+export function currentResults<T extends DayRow>(rows: ReadonlyArray<T>): T[] {
+  const newest = new Map<number, T>();
+  const synthetic: T[] = [];
+  for (const r of rows) {
+    if (r.reportId === null) synthetic.push(r);
+    else if ((newest.get(r.reportId)?.id ?? -1) < r.id) newest.set(r.reportId, r);
+  }
+  return [...newest.values(), ...synthetic].sort((a, b) => a.backupAt.getTime() - b.backupAt.getTime() || a.id - b.id);
 }
 
 export interface DayResults {
   day: string;
   /** That day's results, oldest first. */
-  results: Array<{ status: string; code: number }>;
+  results: Array<{ status: string; code: number; format?: string }>;
 }
 
 /** One entry per calendar day (in `tz`) of the last `days` days, oldest first. Pure. */
-export function resultsByDay(rows: ReadonlyArray<{ backupAt: Date; status: string; code: number }>, now: Date, days: number, tz: string): DayResults[] {
+export function resultsByDay(rows: ReadonlyArray<DayRow>, now: Date, days: number, tz: string): DayResults[] {
   const byDay = new Map<string, DayResults['results']>();
-  for (const r of [...rows].sort((a, b) => a.backupAt.getTime() - b.backupAt.getTime())) {
+  for (const r of currentResults(rows)) {
     const day = dayIn(tz, r.backupAt);
-    byDay.set(day, [...(byDay.get(day) ?? []), { status: r.status, code: r.code }]);
+    byDay.set(day, [...(byDay.get(day) ?? []), { status: r.status, code: r.code, ...(r.format !== undefined ? { format: r.format } : {}) }]);
   }
   const strip: DayResults[] = [];
   for (let i = days - 1; i >= 0; i--) {

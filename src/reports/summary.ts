@@ -1,17 +1,24 @@
 import { activeAcks, type Ack } from '../acks/acknowledge.ts';
 import type { Db } from '../db/client.ts';
-import { describeCode } from '../parsers/rsync-codes.ts';
-import type { Status } from './classify.ts';
+import { dueSlot, SERVER_STATES, WAITING_HINT, type ServerState } from '../fleet/state.ts';
+import { adviceFor, NO_REPORT_FORMAT } from '../parsers/index.ts';
+import { INCOMPLETE } from '../parsers/types.ts';
+import type { ServerWithCustomer } from '../fleet/servers.ts';
 import { failingPaths } from './problems.ts';
-import { fleetStatus, statusOf, type ServerStatus } from './status.ts';
+import { fileErrorsFor } from './results.ts';
+import type { SuspicionReason } from './suspicion-rules.ts';
+import { fleetStatus, type ServerStatus } from './status.ts';
 
-export interface ProblemRow {
+/** One server as the lists show it: its state, what it means, and what to do. */
+export interface ServerRow {
   serverId: number;
   server: string;
   customer: string;
   targetHost: string | null;
-  status: Exclude<Status, 'ok'>;
-  code: number;
+  status: ServerState;
+  /** The latest result's code; null when there is no result to show (missing, waiting, paused). */
+  code: number | null;
+  format: string | null;
   meaning: string;
   hint: string;
   reason: string | null;
@@ -19,12 +26,19 @@ export interface ProblemRow {
   lastSuccessAt: Date | null;
   failingPaths: string[];
   fileErrorCount: number;
+  okByExceptions: boolean;
+  /** Why the shown run is `suspect` (each reason with its numbers); empty otherwise. */
+  suspicion?: SuspicionReason[];
   resultId: number | null;
   /** Whether a stored report backs the result (a "missing" result has none to reparse). */
   hasReport: boolean;
   /** Who took ownership of this failure, while it lasts. */
   ack: AckInfo | null;
+  pause: { reason: string; until: Date | null; by: string | null } | null;
 }
+
+/** A server that needs someone to act. */
+export type ProblemRow = ServerRow;
 
 export interface AckInfo {
   userId: string;
@@ -32,61 +46,102 @@ export interface AckInfo {
   at: Date;
 }
 
+export type StateCounts = Record<ServerState, number> & { okByExceptions: number; acknowledged: number };
+
 export interface NightlySummary {
   at: Date;
-  since: Date;
   servers: number;
-  counts: Record<Status, number> & { okByExceptions: number; acknowledged: number };
-  /** Servers that are not ok, worst first, grouped by customer. */
+  counts: StateCounts;
+  /** Servers that are failed, suspect, incomplete or missing, by customer. */
   problems: ProblemRow[];
+  /** Servers waiting for their first report, or paused: listed, never counted as ok or missing. */
+  quiet: ServerRow[];
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** The states someone has to act on (`suspect` is never ok: it is listed with the failures). */
+export const PROBLEM_STATES: readonly ServerState[] = ['failed', 'suspect', 'incomplete', 'missing'];
+export const isProblem = (s: ServerStatus) => PROBLEM_STATES.includes(s.state);
 
-/** Turns a server's latest result into a problem row, or null when it is ok. */
-export function problemOf(s: ServerStatus, paths: Map<number, string[]>, acks: Map<number, Ack> = new Map()): ProblemRow | null {
+/** Turns a server's state into the row every list shows. Pure. */
+export function rowOf(s: ServerStatus, paths: Map<number, string[]>, acks: Map<number, Ack>, now: Date): ServerRow {
   const r = s.latest;
-  if (r?.status === 'ok') return null;
-  const code = r?.code ?? -2;
-  const status = (r?.status as ProblemRow['status'] | undefined) ?? 'missing';
+  const state = s.state;
+  // When the state is "missing" but the latest result is an older real one, that result is
+  // not what the row is about: the missing slot is.
+  const shown = state === 'missing' || state === 'waiting' || state === 'paused' ? null : r;
+  const due = state === 'missing' && r?.status !== 'missing' ? dueSlot(s.server, now)?.slot ?? null : null;
+  const pausedServer = s.server.pausedAt ? { reason: s.server.pauseReason ?? '', until: s.server.pausedUntil, by: s.server.pausedBy } : null;
   return {
     serverId: s.server.id,
     server: s.server.name,
     customer: s.server.customerName,
     targetHost: s.server.targetHost,
-    status,
-    code,
-    meaning: r?.meaning ?? 'No report in the last 24 hours',
-    hint: describeCode(code).hint,
-    reason: r?.reason ?? null,
-    backupAt: r?.backupAt ?? null,
+    status: state,
+    code: shown?.code ?? null,
+    format: shown?.format ?? null,
+    meaning: meaningOf(state, shown, due ?? (r?.status === 'missing' ? r.backupAt : null)),
+    hint: hintOf(state, shown, pausedServer),
+    reason: shown?.reason ?? null,
+    backupAt: shown?.backupAt ?? (state === 'missing' ? (due ?? r?.backupAt ?? null) : null),
     lastSuccessAt: s.lastSuccessAt,
-    failingPaths: r ? (paths.get(r.id) ?? []) : [],
-    fileErrorCount: r?.fileErrorCount ?? 0,
+    failingPaths: shown ? (paths.get(shown.id) ?? []) : [],
+    fileErrorCount: shown ? shown.fileErrorCount - shown.exceptedCount : 0,
+    okByExceptions: shown?.okByExceptions ?? false,
+    suspicion: state === 'suspect' ? (shown?.suspicion ?? []) : [],
     resultId: r?.id ?? null,
-    hasReport: r?.reportId != null,
-    ack: ackInfo(acks.get(s.server.id)),
+    hasReport: shown?.reportId != null,
+    ack: state === 'paused' || state === 'ok' ? null : ackInfo(acks.get(s.server.id)),
+    pause: state === 'paused' ? pausedServer : null,
   };
 }
 
-/**
- * Problem rows for servers that are not ok: their first failing paths and acknowledgements
- * are fetched in one query each, and the rows come out by customer, then server.
- */
-export async function problemRows(db: Db, bad: ServerStatus[]): Promise<ProblemRow[]> {
+function meaningOf(state: ServerState, r: ServerStatus['latest'], dueAt: Date | null): string {
+  switch (state) {
+    case 'missing':
+      return dueAt ? `No report arrived for the backup due ${dueAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'No report arrived';
+    case 'waiting':
+      return 'Waiting for its first report';
+    case 'paused':
+      return 'Paused';
+    default:
+      return r?.meaning ?? 'No report';
+  }
+}
+
+function hintOf(state: ServerState, r: ServerStatus['latest'], pause: ServerRow['pause']): string {
+  if (state === 'waiting') return WAITING_HINT;
+  if (state === 'paused') return pause ? `Paused${pause.by ? ` by ${pause.by}` : ''}: ${pause.reason}.` : 'Paused.';
+  // Nothing arrived for the slot: the advice for a missing report, from the code table's entry for it.
+  return adviceFor(state === 'missing' || !r ? { format: NO_REPORT_FORMAT, code: INCOMPLETE } : r);
+}
+
+/** Rows for the given servers: their first failing paths and acknowledgements in one query each; by customer, then server. */
+export async function serverRows(db: Db, list: ServerStatus[], now: Date): Promise<ServerRow[]> {
   const [paths, acks] = await Promise.all([
-    failingPaths(db, bad.flatMap((s) => (s.latest ? [s.latest.id] : []))),
-    activeAcks(db, bad.map((s) => s.server.id)),
+    failingPaths(db, list.flatMap((s) => (s.latest ? [s.latest.id] : []))),
+    activeAcks(db, list.map((s) => s.server.id)),
   ]);
-  return bad
-    .map((s) => problemOf(s, paths, acks)!)
+  return list
+    .map((s) => rowOf(s, paths, acks, now))
     .sort((a, b) => a.customer.localeCompare(b.customer) || a.server.localeCompare(b.server));
 }
 
-/** How many servers are in each state ("none": no report yet). */
-export function countByStatus(fleet: ServerStatus[]): Record<Status | 'none', number> {
-  const counts: Record<Status | 'none', number> = { failed: 0, incomplete: 0, missing: 0, none: 0, ok: 0 };
-  for (const s of fleet) counts[statusOf(s)]++;
+/** Rows for the servers that need someone to act (failed, suspect, incomplete, missing). */
+export async function problemRows(db: Db, fleet: ServerStatus[], now: Date): Promise<ProblemRow[]> {
+  return serverRows(db, fleet.filter(isProblem), now);
+}
+
+export function emptyCounts(): StateCounts {
+  return { ...(Object.fromEntries(SERVER_STATES.map((s) => [s, 0])) as Record<ServerState, number>), okByExceptions: 0, acknowledged: 0 };
+}
+
+/** How many servers are in each state. */
+export function countByStatus(fleet: ServerStatus[]): StateCounts {
+  const counts = emptyCounts();
+  for (const s of fleet) {
+    counts[s.state]++;
+    if (s.state === 'ok' && s.latest?.okByExceptions) counts.okByExceptions++;
+  }
   return counts;
 }
 
@@ -94,17 +149,31 @@ export function ackInfo(a: Ack | undefined): AckInfo | null {
   return a ? { userId: a.userId, note: a.note, at: a.createdAt } : null;
 }
 
-/** The seed's Nightly Backup Report: every server's status over the last 24 hours. */
+/** The seed's Nightly Backup Report: every server's state at `now`, judged by its own schedule. */
 export async function buildNightlySummary(db: Db, now: Date): Promise<NightlySummary> {
-  const since = new Date(now.getTime() - DAY_MS);
-  const fleet = await fleetStatus(db, { since });
-  const counts = { ok: 0, failed: 0, incomplete: 0, missing: 0, okByExceptions: 0, acknowledged: 0 };
-  for (const s of fleet) {
-    const status = (s.latest?.status as Status | undefined) ?? 'missing';
-    counts[status]++;
-    if (s.latest?.okByExceptions && status === 'ok') counts.okByExceptions++;
-  }
-  const problems = await problemRows(db, fleet.filter((s) => s.latest?.status !== 'ok'));
+  const fleet = await fleetStatus(db, { now });
+  const counts = countByStatus(fleet);
+  const problems = await problemRows(db, fleet, now);
   counts.acknowledged = problems.filter((p) => p.ack).length;
-  return { at: now, since, servers: fleet.length, counts, problems };
+  const quiet = await serverRows(db, fleet.filter((s) => s.state === 'waiting' || s.state === 'paused'), now);
+  return { at: now, servers: fleet.length, counts, problems, quiet };
+}
+
+/**
+ * One server in detail: its row (state, advice, acknowledgement), latest result, and that
+ * result's file errors (real failures first: they are what the reader has to act on).
+ */
+export async function serverStatus(db: Db, server: ServerWithCustomer, fileErrorLimit = 1000, now = new Date()) {
+  const fleet = await fleetStatus(db, { serverIds: [server.id], includeRemoved: true, now });
+  const [row] = await serverRows(db, fleet, now);
+  const latest = fleet[0]?.latest ?? null;
+  const errors = latest ? await fileErrorsFor(db, latest.id, fileErrorLimit) : [];
+  return {
+    server,
+    row: row!,
+    latest,
+    state: row!.status,
+    lastSuccessAt: fleet[0]?.lastSuccessAt ?? null,
+    fileErrors: [...errors].sort((a, b) => Number(a.excepted) - Number(b.excepted)),
+  };
 }

@@ -4,14 +4,23 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { PermanentSlackError, type Publisher } from '../slack/publish.ts';
 import type { SlackMessage } from '../slack/views/blocks.ts';
-import { claimRun, finishRun, getRun, recordProgress, savePayload } from './ledger.ts';
+import { claimRun, finishRun, getRun, recordProgress, savePayload, type JobRun } from './ledger.ts';
 import { recordMissedBackups } from './missed.ts';
+import { countJob } from '../metrics.ts';
 
 export interface JobDef {
   name: string;
   cron: string;
   channel: string | undefined;
   build(db: Db, slot: Date): Promise<SlackMessage[]>;
+  /** Whether a post missed while the service was down is still worth making late. */
+  worthCatchingUp?(db: Db, slot: Date): Promise<boolean>;
+  /**
+   * A job that does not post to Slack (the emailed reports) delivers by itself, still claimed
+   * in the ledger; `save` keeps what it built so a retry sends exactly that. An error with
+   * `permanent: true` ends the run as failed; any other is retried once the lease runs out.
+   */
+  deliver?(run: JobRun, save: (payload: unknown) => Promise<void>): Promise<void>;
 }
 
 export interface SchedulerDeps {
@@ -42,6 +51,9 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
+/** How long stop() waits for a running tick. */
+const STOP_WAIT_MS = 2000;
+
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const { db, log } = deps;
   const owner = deps.owner ?? `${hostname()}:${process.pid}`;
@@ -56,6 +68,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const run = await claimRun(db, job.name, slot, owner, leaseMs);
     if (!run) return 'skipped';
     try {
+      if (job.deliver) {
+        await recordMissedBackups(db, slot);
+        await job.deliver(run, (payload) => savePayload(db, job.name, slot, owner, payload));
+        await finishRun(db, job.name, slot, owner);
+        log.info({ job: job.name, slot, attempt: run.attempts }, 'scheduled delivery made');
+        return 'posted';
+      }
       let messages = run.payload as SlackMessage[] | null;
       if (!messages) {
         await recordMissedBackups(db, slot);
@@ -67,9 +86,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       log.info({ job: job.name, slot, messages: messages.length, attempt: run.attempts }, 'scheduled post made');
       return 'posted';
     } catch (err) {
-      if (err instanceof PermanentSlackError) {
-        await finishRun(db, job.name, slot, owner, err.message);
-        log.error({ job: job.name, slot, slackError: err.slackError }, err.message);
+      if (err instanceof PermanentSlackError || (err as { permanent?: unknown }).permanent === true) {
+        await finishRun(db, job.name, slot, owner, (err as Error).message);
+        log.error({ job: job.name, slot, slackError: (err as { slackError?: string }).slackError }, (err as Error).message);
       } else {
         // Left "running": once the lease runs out, the next tick (here or on a replica) resumes it.
         log.warn({ job: job.name, slot, err }, 'scheduled post interrupted; it will be resumed');
@@ -91,7 +110,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (!slot || now.getTime() - slot.getTime() > Math.max(deps.catchupMs, 2 * MINUTE_MS)) continue;
       const existing = await getRun(db, job.name, slot);
       if (existing && existing.state !== 'running') continue;
-      await runSlot(job, slot);
+      const late = now.getTime() - slot.getTime() > 2 * MINUTE_MS;
+      // A fresh install must not open with an overdue report about a time it did not watch.
+      if (late && !existing && job.worthCatchingUp && !(await job.worthCatchingUp(db, slot))) continue;
+      countJob(job.name, await runSlot(job, slot), late);
     }
   }
 
@@ -107,7 +129,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     },
     async stop() {
       trigger?.stop();
-      await running;
+      // A tick waiting on a database that does not answer must not hold up shutdown for long.
+      await Promise.race([running, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
     },
   };
 }

@@ -10,6 +10,7 @@ export const ACTION = {
   exception: 'server_exception',
   reparse: 'server_reparse',
   details: 'server_details',
+  accept: 'server_accept',
   approve: 'exception_approve',
   reject: 'exception_reject',
   removeException: 'exception_remove',
@@ -20,10 +21,11 @@ export const VIEW = {
   ack: 'ack_modal',
   exception: 'exception_modal',
   details: 'details_modal',
+  accept: 'accept_modal',
 } as const;
 
-export type ServerAction = 'ack' | 'exception' | 'reparse' | 'details';
-const SERVER_ACTIONS: readonly ServerAction[] = ['ack', 'exception', 'reparse', 'details'];
+export type ServerAction = 'ack' | 'exception' | 'reparse' | 'details' | 'accept';
+const SERVER_ACTIONS: readonly ServerAction[] = ['ack', 'exception', 'reparse', 'details', 'accept'];
 
 export interface ServerRef {
   action: ServerAction;

@@ -2,16 +2,19 @@ import { audit, auditEntries } from '../audit.ts';
 import type { Db } from '../db/client.ts';
 import { listExceptions } from '../exceptions/workflow.ts';
 import { listCustomers } from '../fleet/customers.ts';
-import { listServers, type ServerWithCustomer } from '../fleet/servers.ts';
-import { describeCode } from '../parsers/rsync-codes.ts';
+import { AppError } from '../errors.ts';
+import { ambiguous, listServers, pauseServer, resumeServer, serversNamed, type ServerWithCustomer } from '../fleet/servers.ts';
 import { describeChanges, reparseReports, countReports } from '../reports/reparse.ts';
-import { fleetStatus, resultHistory, resultsByDay, serverStatus, statusOf, type ServerStatus } from '../reports/status.ts';
-import { ackInfo, countByStatus, problemRows } from '../reports/summary.ts';
+import { fleetStatus, resultHistory, resultsByDay, type ServerStatus } from '../reports/status.ts';
+import { countByStatus, problemRows, serverStatus } from '../reports/summary.ts';
+import { baselineView } from '../reports/baseline.ts';
+import type { SuspectThresholds } from '../reports/suspicion.ts';
 import { parseBackupCommand } from './command.ts';
-import { resolveName } from './fuzzy.ts';
+import { webLinkReply } from './views/web.ts';
+import { resolveName } from '../fleet/fuzzy.ts';
 import { auditReply, exceptionsReply, reparseDone, reparseProgress } from './views/admin.ts';
 import type { SlackMessage } from './views/blocks.ts';
-import { customerReply, failuresReply, fleetOverview, helpReply, historyReply, notFoundReply, serverReply } from './views/replies.ts';
+import { ambiguousReply, pausedReply, customerReply, failuresReply, fleetOverview, helpReply, historyReply, notFoundReply, serverReply } from './views/replies.ts';
 
 export interface CommandEnv {
   db: Db;
@@ -20,6 +23,12 @@ export interface CommandEnv {
   /** Who asked (a Slack user id); recorded in the audit log for actions. */
   userId: string;
   isApprover: () => Promise<boolean>;
+  /** Members of SLACK_ADMIN_GROUP or the approver group; may reparse further back. */
+  isAdmin?: () => Promise<boolean>;
+  /** A signed sign-in link to the web reports for this user (see src/web/auth.ts). */
+  webLink?: () => Promise<{ url: string; expiresAt: Date }>;
+  /** Suspicion thresholds from the configuration, for the baseline shown with a server (defaults when absent). */
+  suspect?: SuspectThresholds;
 }
 
 /** An immediate answer, and optionally more work that reports back as it goes. */
@@ -31,6 +40,8 @@ export interface CommandAnswer {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DETAIL_FILE_ERRORS = 40;
 const REPARSE_DEFAULT_DAYS = 7;
+/** How far back anyone may reparse; admins may go further. */
+export const REPARSE_MAX_DAYS = 31;
 const PROGRESS_EVERY = 25;
 
 /** Answers `/backup <text>`: parse -> query -> view. */
@@ -39,8 +50,10 @@ export async function answerBackupCommand(env: CommandEnv, text: string): Promis
   switch (cmd.kind) {
     case 'help':
       return { reply: helpReply(cmd.error) };
+    case 'web':
+      return { reply: webLinkReply(env.webLink ? await env.webLink() : null, env.tz) };
     case 'failures':
-      return { reply: failuresReply(await problems(env, await fleetStatus(env.db)), env.now) };
+      return { reply: failuresReply(await problems(env, await fleetStatus(env.db, { now: env.now })), env.now) };
     case 'status':
       return { reply: cmd.target === undefined ? await overview(env) : await lookUp(env, cmd.target) };
     case 'history':
@@ -49,20 +62,43 @@ export async function answerBackupCommand(env: CommandEnv, text: string): Promis
       return { reply: await exceptionList(env, cmd.server) };
     case 'audit':
       return { reply: await auditList(env, cmd.server) };
-    case 'reparse':
-      return reparse(env, cmd.server, cmd.since ?? new Date(env.now.getTime() - REPARSE_DEFAULT_DAYS * DAY_MS));
+    case 'pause':
+    case 'resume':
+      return { reply: await pauseOrResume(env, cmd) };
+    case 'reparse': {
+      const since = cmd.since ?? new Date(env.now.getTime() - REPARSE_DEFAULT_DAYS * DAY_MS);
+      // A reparse far back re-reads every stored report of the server: slow for everyone.
+      if (env.now.getTime() - since.getTime() > REPARSE_MAX_DAYS * DAY_MS && !(await (env.isAdmin ?? env.isApprover)())) {
+        const earliest = new Date(env.now.getTime() - REPARSE_MAX_DAYS * DAY_MS).toISOString().slice(0, 10);
+        return {
+          reply: helpReply(`Reparsing more than ${REPARSE_MAX_DAYS} days back is for admins (SLACK_ADMIN_GROUP or SLACK_APPROVER_GROUP). Use \`since ${earliest}\` or later, or ask an admin.`),
+        };
+      }
+      return reparse(env, cmd.server, since);
+    }
   }
 }
 
-const problems = (env: CommandEnv, fleet: ServerStatus[]) => problemRows(env.db, fleet.filter((s) => statusOf(s) !== 'ok'));
+const problems = (env: CommandEnv, fleet: ServerStatus[]) => problemRows(env.db, fleet, env.now);
 
 async function overview(env: CommandEnv): Promise<SlackMessage> {
-  const fleet = await fleetStatus(env.db);
-  const worst = await problemRows(env.db, fleet.filter((s) => s.latest && s.latest.status !== 'ok'));
-  return fleetOverview(countByStatus(fleet), worst, env.now);
+  const fleet = await fleetStatus(env.db, { now: env.now });
+  return fleetOverview(countByStatus(fleet), await problems(env, fleet), env.now);
 }
 
-async function findServerNamed(env: CommandEnv, query: string): Promise<{ server: ServerWithCustomer; guessed?: string } | SlackMessage> {
+/**
+ * A server by exact name ("DC01", or "Acme/DC01" when two customers have a DC01); null when
+ * no server has that exact name (the caller then tries loosely), a message when it is ambiguous.
+ */
+async function exactServer(env: CommandEnv, query: string): Promise<ServerWithCustomer | SlackMessage | null> {
+  const rows = await serversNamed(env.db, query);
+  if (rows.length > 1) return ambiguousReply(ambiguous(query, rows).message);
+  return rows[0] ?? null;
+}
+
+export async function findServerNamed(env: CommandEnv, query: string): Promise<{ server: ServerWithCustomer; guessed?: string } | SlackMessage> {
+  const exact = await exactServer(env, query);
+  if (exact) return isMessage(exact) ? exact : { server: exact };
   const servers = await listServers(env.db);
   const found = resolveName(query, servers);
   if (!found.match) return notFoundReply(query, found.suggestions.map((s) => s.name));
@@ -72,6 +108,8 @@ async function findServerNamed(env: CommandEnv, query: string): Promise<{ server
 const isMessage = (x: object): x is SlackMessage => 'blocks' in x;
 
 async function lookUp(env: CommandEnv, query: string): Promise<SlackMessage> {
+  const exact = await exactServer(env, query);
+  if (exact) return isMessage(exact) ? exact : serverDetail(env, exact);
   const [servers, customers] = await Promise.all([listServers(env.db), listCustomers(env.db)]);
   const candidates = [...servers.map((s) => ({ name: s.name, server: s })), ...customers.map((c) => ({ name: c.name, customerId: c.id }))];
   const found = resolveName(query, candidates);
@@ -80,23 +118,19 @@ async function lookUp(env: CommandEnv, query: string): Promise<SlackMessage> {
   if ('server' in found.match) return serverDetail(env, found.match.server, guessed);
   const customerId = found.match.customerId;
   const ids = servers.filter((s) => s.customerId === customerId).map((s) => s.id);
-  const fleet = ids.length ? await fleetStatus(env.db, { serverIds: ids }) : [];
+  const fleet = ids.length ? await fleetStatus(env.db, { serverIds: ids, now: env.now }) : [];
   return customerReply(
     found.match.name,
-    fleet.map((s) => ({ server: s.server.name, status: statusOf(s), code: s.latest?.code ?? null, backupAt: s.latest?.backupAt ?? null })),
+    fleet.map((s) => ({ server: s.server.name, status: s.state, code: s.latest?.code ?? null, format: s.latest?.format ?? null, backupAt: s.latest?.backupAt ?? null })),
     env.tz,
     guessed,
   );
 }
 
-export async function serverDetail(env: Pick<CommandEnv, 'db' | 'now' | 'tz'>, server: ServerWithCustomer, guessed?: string): Promise<SlackMessage> {
-  const d = await serverStatus(env.db, server, DETAIL_FILE_ERRORS);
-  return serverReply(
-    { ...d, hint: describeCode(d.latest?.code ?? -2).hint, ack: ackInfo(d.ack ?? undefined) },
-    env.now,
-    env.tz,
-    guessed,
-  );
+export async function serverDetail(env: Pick<CommandEnv, 'db' | 'now' | 'tz' | 'suspect'>, server: ServerWithCustomer, guessed?: string): Promise<SlackMessage> {
+  const d = await serverStatus(env.db, server, DETAIL_FILE_ERRORS, env.now);
+  const baseline = d.latest?.reportId ? await baselineView(env.db, server, env.suspect) : null;
+  return serverReply({ server, row: d.row, latest: d.latest, fileErrors: d.fileErrors, baseline }, env.now, env.tz, guessed);
 }
 
 async function history(env: CommandEnv, query: string, days: number): Promise<SlackMessage> {
@@ -153,4 +187,26 @@ async function reparse(env: CommandEnv, query: string, since: Date): Promise<Com
       await send(reparseDone(server.name, summary));
     },
   };
+}
+
+/** Admins pause a server (listed as paused, never missing, never escalated) or resume it. */
+async function pauseOrResume(env: CommandEnv, cmd: { kind: 'pause'; server: string; until: Date | null; reason: string } | { kind: 'resume'; server: string }): Promise<SlackMessage> {
+  if (!(await (env.isAdmin ?? env.isApprover)())) return ambiguousReply('Only backupbot admins (SLACK_ADMIN_GROUP, or the approver group) can pause or resume a server.');
+  const found = await exactServer(env, cmd.server);
+  if (!found) return notFoundReply(cmd.server, []);
+  if (isMessage(found)) return found;
+  const name = `${found.customerName}/${found.name}`;
+  try {
+    if (cmd.kind === 'pause') {
+      const s = await pauseServer(env.db, name, { reason: cmd.reason, until: cmd.until, actor: env.userId, now: env.now });
+      await audit(env.db, env.userId, 'server.pause', s.id, { reason: s.pauseReason, until: s.pausedUntil });
+      return pausedReply(s.name, s.pausedUntil, s.pauseReason ?? '');
+    }
+    const s = await resumeServer(env.db, name, env.now);
+    await audit(env.db, env.userId, 'server.resume', s.id);
+    return pausedReply(s.name, null, null);
+  } catch (err) {
+    if (err instanceof AppError) return ambiguousReply(err.message);
+    throw err;
+  }
 }

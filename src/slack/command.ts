@@ -7,6 +7,9 @@ export type BackupCommand =
   | { kind: 'exceptions'; server?: string }
   | { kind: 'reparse'; server: string; since?: Date }
   | { kind: 'audit'; server?: string }
+  | { kind: 'pause'; server: string; until: Date | null; reason: string }
+  | { kind: 'resume'; server: string }
+  | { kind: 'web' }
   | { kind: 'help'; error?: string };
 
 export const MAX_HISTORY_DAYS = 365;
@@ -23,6 +26,8 @@ export function parseBackupCommand(text: string): BackupCommand {
     case 'failures':
     case 'failing':
       return { kind: 'failures' };
+    case 'web':
+      return { kind: 'web' };
     case 'help':
     case '?':
       return { kind: 'help' };
@@ -42,6 +47,26 @@ export function parseBackupCommand(text: string): BackupCommand {
       }
       return { kind: 'reparse', server: name, since };
     }
+    case 'pause': {
+      // /backup pause SERVER [until YYYY-MM-DD] REASON...   ("quotes" for a name with spaces)
+      const usage = 'Use `/backup pause SERVER [until YYYY-MM-DD] REASON`, e.g. `/backup pause fs01 until 2026-12-31 replaced by fs02`.';
+      const m = /^\s*\S+\s+(?:"([^"]+)"|(\S+))\s*(.*)$/s.exec(text);
+      if (!m) return { kind: 'help', error: `Say which server to pause. ${usage}` };
+      const server = (m[1] ?? m[2])!;
+      let tail = m[3]!.trim();
+      let until: Date | null = null;
+      const u = /^until\s+(\S+)\s*(.*)$/is.exec(tail);
+      if (u) {
+        until = /^\d{4}-\d{2}-\d{2}$/.test(u[1]!) ? new Date(`${u[1]}T00:00:00Z`) : null;
+        if (!until || Number.isNaN(until.getTime())) return { kind: 'help', error: `\`until\` takes a date like 2026-12-31; got "${u[1]}". ${usage}` };
+        tail = u[2]!.trim();
+      }
+      if (tail.length < 3) return { kind: 'help', error: `Say why the server is paused, so the team knows. ${usage}` };
+      return { kind: 'pause', server, until, reason: tail };
+    }
+    case 'resume':
+      if (rest.length === 0) return { kind: 'help', error: 'Say which server: `/backup resume SERVER`.' };
+      return { kind: 'resume', server: rest.join(' ').replace(/^"(.*)"$/, '$1') };
     case 'history': {
       if (rest.length === 0) return { kind: 'help', error: 'Say which server: `/backup history SERVER [DAYS]`.' };
       const last = rest[rest.length - 1]!;

@@ -1,20 +1,22 @@
 import type { WebClient } from '@slack/web-api';
-import { and, gte, sql, eq } from 'drizzle-orm';
+import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { postedMessages } from '../db/schema.ts';
+import { serverRows } from '../reports/summary.ts';
+import type { ServerRow } from '../reports/summary.ts';
+import { fleetStatus } from '../reports/status.ts';
 import { serverBlockId, serverIdsInBlocks } from './action-ids.ts';
 import type { Block, SlackMessage } from './views/blocks.ts';
-import { LIMITS, truncate } from './views/blocks.ts';
+import { problemLine, recount, replaceHeadline } from './views/nightly.ts';
+import { serverSection } from './views/server-block.ts';
 
 /** Remembers a posted message so it can be updated for one server later. */
-export async function recordPosted(db: Db, channel: string, ts: string, m: SlackMessage): Promise<void> {
+export async function recordPosted(db: Db, channel: string, ts: string, m: SlackMessage, threadTs?: string): Promise<void> {
   await db
     .insert(postedMessages)
-    .values({ channel, ts, blocks: m.blocks, text: m.text, serverIds: serverIdsInBlocks(m.blocks) })
+    .values({ channel, ts, blocks: m.blocks, text: m.text, serverIds: serverIdsInBlocks(m.blocks), threadTs: threadTs ?? null, meta: m.meta ?? null })
     .onConflictDoNothing();
 }
-
-const MARK = '\n:bookmark: ';
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -31,50 +33,70 @@ function serially<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 const UPDATE_WINDOW_MS = 8 * 24 * 60 * 60 * 1000;
 
-/**
- * Replaces (or adds) the status mark of one server's block. `final` drops its actions (the
- * server is ok now); otherwise an acknowledgement drops just the Acknowledge item.
- */
-export function markBlock(blocks: Block[], serverId: number, mark: string, final: boolean): Block[] | null {
-  const acked = mark.includes(':eyes: Acknowledged by');
+/** Replaces one server's block with a freshly rendered one; null when the message does not show it. */
+export function replaceServerBlock(blocks: Block[], serverId: number, block: Block): Block[] | null {
   let changed = false;
   const next = blocks.map((b) => {
-    if (b.block_id !== serverBlockId(serverId) || b.type !== 'section') return b;
+    if (b.block_id !== serverBlockId(serverId)) return b;
     changed = true;
-    const base = b.text.text.split(MARK)[0]!.replace(/\n:eyes: Acknowledged by .*$/s, '');
-    const text = truncate(`${base}${MARK}${mark}`, LIMITS.sectionText);
-    const { accessory, ...rest } = b;
-    const kept =
-      accessory?.type === 'overflow' && acked ? { ...accessory, options: accessory.options.filter((o) => !o.value.startsWith('v1:ack:')) } : accessory;
-    return { ...rest, text: { ...b.text, text }, ...(kept && !final ? { accessory: kept } : {}) };
+    return block;
   });
   return changed ? next : null;
 }
 
 /**
- * Updates, in place (chat.update), every recent bot message that shows the server: after an
- * acknowledgement, or when an approved exception changed its verdict.
+ * Re-renders one server everywhere it was shown in the last days (chat.update): its line, icon
+ * and actions from its current state, with an optional note of what changed, and the headline
+ * counts of the summary it belongs to. Called after an acknowledgement, a reparse or an
+ * approved exception, so a message never contradicts itself.
  */
-export async function markServerEverywhere(db: Db, client: WebClient, serverId: number, mark: string, final = false): Promise<number> {
-  const since = new Date(Date.now() - UPDATE_WINDOW_MS);
+export async function refreshServerEverywhere(db: Db, client: WebClient, serverId: number, note?: string, now = new Date()): Promise<number> {
+  const since = new Date(now.getTime() - UPDATE_WINDOW_MS);
   const rows = await db
     .select({ channel: postedMessages.channel, ts: postedMessages.ts })
     .from(postedMessages)
     .where(and(gte(postedMessages.postedAt, since), sql`${postedMessages.serverIds} @> ${JSON.stringify([serverId])}::jsonb`));
+  if (rows.length === 0) return 0;
+  const fleet = await fleetStatus(db, { serverIds: [serverId], includeRemoved: true, now });
+  if (fleet.length === 0) return 0;
+  const [row] = await serverRows(db, fleet, now);
+  const text = problemLine(row!, now) + (note ? `\n:bookmark: ${note}` : '');
+  const block = serverSection(row!, text);
   let updated = 0;
   for (const { channel, ts } of rows) {
     // One update of a message at a time, so two people acting on servers of the same message
-    // cannot undo each other's mark. (Not a database lock: that would hold the embedded
+    // cannot undo each other's change. (Not a database lock: that would hold the embedded
     // database while Slack answers, or waits out a rate limit.)
-    const done = await serially(`${channel}:${ts}`, async () => {
-      const [row] = await db.select().from(postedMessages).where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)));
-      const blocks = row && markBlock(row.blocks as Block[], serverId, mark, final);
-      if (!row || !blocks) return false;
-      await client.chat.update({ channel, ts, text: row.text, blocks });
-      await db.update(postedMessages).set({ blocks }).where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)));
-      return true;
+    const root = await serially(`${channel}:${ts}`, async () => {
+      const [m] = await db.select().from(postedMessages).where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)));
+      if (!m) return null;
+      let blocks = replaceServerBlock(m.blocks as Block[], serverId, block);
+      let meta = m.meta;
+      if (meta) {
+        meta = recount(meta, serverId, row!);
+        blocks = replaceHeadline(blocks ?? (m.blocks as Block[]), meta) ?? blocks;
+      }
+      if (!blocks) return null;
+      await client.chat.update({ channel, ts, text: m.text, blocks });
+      await db.update(postedMessages).set({ blocks, meta }).where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)));
+      updated++;
+      return m.meta ? null : m.threadTs;
     });
-    if (done) updated++;
+    // A part posted in a summary's thread: its headline lives in the thread's first message.
+    if (root) await refreshHeadline(db, client, channel, root, serverId, row!);
   }
   return updated;
+}
+
+async function refreshHeadline(db: Db, client: WebClient, channel: string, ts: string, serverId: number, row: ServerRow): Promise<void> {
+  await serially(`${channel}:${ts}`, async () => {
+    const [m] = await db.select().from(postedMessages).where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)));
+    if (!m?.meta) return;
+    const meta = recount(m.meta, serverId, row);
+    if (meta === m.meta) return;
+    const blocks = replaceHeadline(m.blocks as Block[], meta);
+    if (!blocks) return;
+    await client.chat.update({ channel, ts, text: m.text, blocks });
+    await db.update(postedMessages).set({ blocks, meta }).where(and(eq(postedMessages.channel, channel), eq(postedMessages.ts, ts)));
+  });
 }

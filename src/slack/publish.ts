@@ -47,7 +47,7 @@ export function slackErrorCode(err: unknown): string | undefined {
 }
 
 /** Called after each message is posted (to remember it for later in-place updates). */
-export type OnPosted = (channel: string, ts: string, message: SlackMessage) => Promise<void>;
+export type OnPosted = (channel: string, ts: string, message: SlackMessage, threadTs?: string) => Promise<void>;
 
 export function slackPublisher(client: WebClient, recordPosted?: OnPosted): Publisher {
   return {
@@ -66,7 +66,7 @@ export function slackPublisher(client: WebClient, recordPosted?: OnPosted): Publ
             ...(i > 0 && threadTs ? { thread_ts: threadTs } : {}),
           });
           if (i === 0) threadTs = res.ts;
-          if (res.ts && recordPosted) await recordPosted(res.channel ?? channel, res.ts, m);
+          if (res.ts && recordPosted) await recordPosted(res.channel ?? channel, res.ts, m, i > 0 ? threadTs : undefined);
         } catch (err) {
           const code = slackErrorCode(err);
           if (code && PERMANENT[code]) throw new PermanentSlackError(code, PERMANENT[code]);

@@ -10,18 +10,23 @@ import { decideException, proposeException, recordRequestMessage, removeExceptio
 import type { ExceptionRow } from '../exceptions/store.ts';
 import { findServer, type ServerWithCustomer } from '../fleet/servers.ts';
 import { readRaw } from '../reports/raw.ts';
-import { describeChanges, reparseReports } from '../reports/reparse.ts';
+import { countReports, describeChanges, reparseReports } from '../reports/reparse.ts';
 import { fileErrorsFor } from '../reports/results.ts';
-import { fleetStatus, resultHistory, resultsByDay, serverStatus } from '../reports/status.ts';
-import { ackInfo, countByStatus, problemRows } from '../reports/summary.ts';
+import { fleetStatus, resultHistory, resultsByDay } from '../reports/status.ts';
+import { ackInfo, countByStatus, problemRows, serverStatus } from '../reports/summary.ts';
+import { noMatchAdvice, previewException } from '../exceptions/preview.ts';
+import { isExceptable } from '../parsers/types.ts';
 import { homeView } from './views/home.ts';
 import { audit } from '../audit.ts';
 import { parseServerRef, type Origin, type ServerRef, STALE_BUTTON } from './action-ids.ts';
-import { markServerEverywhere } from './messages.ts';
+import { refreshServerEverywhere } from './messages.ts';
 import type { ApproverCheck } from './permissions.ts';
-import { code } from './views/blocks.ts';
-import { icon } from './views/format.ts';
-import { ackModal, approvalMessage, asView, detailsModal, exceptionModal, type DetailsData } from './views/modals.ts';
+import { code, esc } from './views/blocks.ts';
+import { acceptModal, ackModal, approvalMessage, asView, detailsModal, exceptionModal, type DetailsData } from './views/modals.ts';
+import { suspicionLines } from './views/baseline.ts';
+import { suspectThresholdsOf } from '../config.ts';
+import { baselineView, rebaseline } from '../reports/baseline.ts';
+import type { SuspectThresholds } from '../reports/suspicion.ts';
 import { ackLine, mention } from './views/server-block.ts';
 
 /** What the interactive workflows need: the database, Slack, settings and the approver check. */
@@ -35,6 +40,8 @@ export interface WorkflowDeps {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const REPARSE_WINDOW_DAYS = 7;
+/** How often a long reparse after an approval updates the request message. */
+const PROGRESS_EVERY_MS = 5000;
 const STRIP_DAYS = 14;
 const MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024;
 
@@ -91,20 +98,39 @@ export async function startServerAction(deps: WorkflowDeps, args: { ref: ServerR
   switch (args.ref.action) {
     case 'ack': {
       if (!result) throw new AppError('not_found', STALE_BUTTON);
-      await deps.client.views.open({ trigger_id: args.triggerId, view: asView(ackModal(server.name, result.code, metadata)) });
+      await deps.client.views.open({ trigger_id: args.triggerId, view: asView(ackModal(server.name, result.code, metadata, result.format)) });
       return;
     }
     case 'exception': {
       if (!result) throw new AppError('not_found', STALE_BUTTON);
-      const errs = (await fileErrorsFor(deps.db, result.id)).filter((e) => !e.excepted);
-      if (errs.length === 0) throw new AppError('conflict', `${server.name}'s result has no file errors left to except.`);
+      const open = (await fileErrorsFor(deps.db, result.id)).filter((e) => !e.excepted);
+      if (open.length === 0) throw new AppError('conflict', `${server.name}'s result has no file errors left to except.`);
+      const errs = open.filter((e) => isExceptable(e.kind));
+      if (errs.length === 0) {
+        const root = open[0]!;
+        throw new AppError(
+          'conflict',
+          `${server.name} failed because the backup source "${root.path}" ${root.kind === 'missing' ? 'does not exist' : 'could not be entered'}. ` +
+            'An exception cannot cover that (nothing under it was backed up): fix the source path or its permissions in the backup script on the customer server.',
+        );
+      }
       const paths = errs.map((e) => e.path);
       await deps.client.views.open({ trigger_id: args.triggerId, view: asView(exceptionModal(server.name, paths, suggestPattern(paths), metadata)) });
       return;
     }
     case 'details': {
-      const data = await detailsFor(deps.db, server, new Date(), deps.config.TZ);
+      const data = await detailsFor(deps.db, server, new Date(), deps.config.TZ, suspectThresholdsOf(deps.config));
       await deps.client.views.open({ trigger_id: args.triggerId, view: asView(detailsModal(data, new Date(), deps.config.TZ, JSON.stringify({ origin: args.origin }))) });
+      return;
+    }
+    case 'accept': {
+      if (!result || !result.reportId) throw new AppError('not_found', STALE_BUTTON);
+      if (!(await deps.approvers.isApprover(args.userId))) {
+        await tell(deps, args.userId, args.origin, 'Only the approvers in SLACK_APPROVER_GROUP can accept a run as the new normal (it silences a suspect verdict). Ask one of them, or run `backupbot server rebaseline`.');
+        return;
+      }
+      if (result.status !== 'suspect') throw new AppError('conflict', `That run of ${server.name} is ${result.status}, not suspect: there is nothing to accept.`);
+      await deps.client.views.open({ trigger_id: args.triggerId, view: asView(acceptModal(server.name, suspicionLines(result.suspicion), metadata)) });
       return;
     }
     case 'reparse': {
@@ -115,16 +141,24 @@ export async function startServerAction(deps: WorkflowDeps, args: { ref: ServerR
   }
 }
 
-/** Reparses recent reports of the given servers and updates the messages that showed them. */
-async function reparseServers(deps: WorkflowDeps, actor: string, serverIds: number[], since: Date, because?: string): Promise<string> {
-  const report = await reparseReports(deps.db, { serverIds, since });
+/**
+ * Reparses recent reports of the given servers and re-renders the messages that showed them.
+ * `because.text` is Slack text, already escaped by the caller.
+ */
+async function reparseServers(
+  deps: WorkflowDeps,
+  actor: string,
+  serverIds: number[],
+  since: Date,
+  because?: { text: string; audit: string },
+  onProgress?: (done: number, changed: number) => Promise<void>,
+): Promise<string> {
+  const report = await reparseReports(deps.db, { serverIds, since, suspect: suspectThresholdsOf(deps.config) }, onProgress);
   const summary = describeChanges(report);
-  await audit(deps.db, actor, 'reparse', serverIds.length === 1 ? serverIds[0]! : null, { servers: serverIds.length, reports: report.total, changed: report.changed.length, because });
-  // Each server's newest change is what its messages should now say.
-  const latest = new Map(report.changed.map((c) => [c.serverId, c]));
-  for (const [serverId, c] of latest) {
-    const mark = `${icon(c.to.status)} now *${c.to.status}* (code ${c.to.code}) after reparse${because ? ` · ${because}` : ''}`;
-    await markServerEverywhere(deps.db, deps.client, serverId, mark, c.to.status === 'ok').catch((err: unknown) => deps.log.warn({ err, serverId }, 'could not update a message'));
+  await audit(deps.db, actor, 'reparse', serverIds.length === 1 ? serverIds[0]! : null, { servers: serverIds.length, reports: report.total, changed: report.changed.length, because: because?.audit });
+  for (const serverId of new Set(report.changed.map((c) => c.serverId))) {
+    const note = `changed after reparse${because ? ` · ${because.text}` : ''}`;
+    await refreshServerEverywhere(deps.db, deps.client, serverId, note).catch((err: unknown) => deps.log.warn({ err, serverId }, 'could not update a message'));
   }
   return summary;
 }
@@ -137,8 +171,35 @@ export async function submitAck(deps: WorkflowDeps, args: { userId: string; meta
     await tell(deps, args.userId, meta.origin, `Already acknowledged by ${mention(ack.userId)}.`);
     return;
   }
-  await markServerEverywhere(deps.db, deps.client, meta.ref.serverId, ackLine(ackInfo(ack)!)).catch((err: unknown) => deps.log.warn({ err }, 'could not update a message'));
+  await refreshServerEverywhere(deps.db, deps.client, meta.ref.serverId).catch((err: unknown) => deps.log.warn({ err }, 'could not update a message'));
   if (!meta.origin.ts) await tell(deps, args.userId, meta.origin, `${ackLine(ackInfo(ack)!)} — repeat alerts stop until the status changes.`);
+}
+
+/** "Accept as new normal" was submitted: restart the baseline from that run, audited, and update the messages. */
+export async function submitAccept(deps: WorkflowDeps, args: { userId: string; metadata: string; reason: string }): Promise<void> {
+  const meta = decodeMetadata(args.metadata);
+  if (!meta) throw new AppError('not_found', STALE_BUTTON);
+  // Checked again: the modal may have stayed open while the person left the approver group.
+  if (!(await deps.approvers.isApprover(args.userId))) {
+    await tell(deps, args.userId, meta.origin, 'Only the approvers in SLACK_APPROVER_GROUP can accept a run as the new normal.');
+    return;
+  }
+  const { server, result } = await loadRef(deps.db, meta.ref);
+  if (!result) throw new AppError('not_found', STALE_BUTTON);
+  const done = await rebaseline(deps.db, server, { reason: args.reason, actor: args.userId, resultId: result.id, suspect: suspectThresholdsOf(deps.config) });
+  await audit(deps.db, args.userId, 'server.rebaseline', server.id, { reason: args.reason.trim(), resultId: done.resultId, reportId: done.reportId, startsAt: done.startsAt });
+  await refreshServerEverywhere(deps.db, deps.client, server.id, `accepted as the new normal by ${mention(args.userId)}`).catch((err: unknown) =>
+    deps.log.warn({ err, serverId: server.id }, 'could not update a message'),
+  );
+  const accepted = done.rejudged.find((o) => o.reportId === done.reportId);
+  const still = accepted?.verdict.suspicion ?? [];
+  await tell(
+    deps,
+    args.userId,
+    meta.origin,
+    `:white_check_mark: ${code(server.name)}: the run of ${done.startsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC is the first of a new baseline (${esc(args.reason.trim())}); it is *${accepted?.verdict.status ?? 'unchanged'}* now.` +
+      (still.length ? `\nStill suspect: ${still.map((s) => esc(s.message)).join('; ')}` : ''),
+  );
 }
 
 export interface ExceptionForm {
@@ -150,6 +211,17 @@ export interface ExceptionForm {
 
 /** Validation errors by input block, for Slack to show next to the fields. */
 export type FormErrors = Record<string, string>;
+
+/**
+ * A pattern proposed from a failing server has to cover at least one of the failing files it
+ * was written for; checked before the modal closes, so the person can fix it on the spot.
+ */
+export async function exceptionMatchErrors(db: Db, metadata: string, pattern: string): Promise<FormErrors | null> {
+  const meta = decodeMetadata(metadata);
+  if (!meta || pattern.trim() === '') return null;
+  const preview = await previewException(db, [meta.ref.serverId], pattern.trim());
+  return preview.considered > 0 && preview.matched.length === 0 ? { pattern: noMatchAdvice(pattern.trim(), preview) } : null;
+}
 
 export async function submitException(deps: WorkflowDeps, args: { userId: string; metadata: string; form: ExceptionForm }): Promise<FormErrors | null> {
   const meta = decodeMetadata(args.metadata);
@@ -209,13 +281,10 @@ export async function decide(deps: WorkflowDeps, args: { userId: string; excepti
     await tell(deps, args.userId, args.origin, `Already ${row.state === 'active' ? 'approved' : row.state} by ${mention(row.approvedBy ?? '?')}.`);
     return;
   }
-  let summary: string | undefined;
-  if (args.decision === 'approve') {
-    const inScope = await serversInScope(deps.db, row);
-    const candidates = await serversWithFileErrors(deps.db, inScope, new Date(Date.now() - REPARSE_WINDOW_DAYS * DAY_MS));
-    summary = await reparseServers(deps, args.userId, candidates, new Date(Date.now() - REPARSE_WINDOW_DAYS * DAY_MS), `exception ${row.pattern} approved`);
-  }
-  if (row.requestChannel && row.requestTs) {
+  // The request shows the decision at once; an approval's reparse (thousands of reports for
+  // a global exception) then reports its progress and its result on the same message.
+  const showDecision = async (summary?: string) => {
+    if (!row.requestChannel || !row.requestTs) return;
     const msg = approvalMessage({
       exception: row,
       scopeLabel: await scopeLabel(deps.db, row),
@@ -224,6 +293,23 @@ export async function decide(deps: WorkflowDeps, args: { userId: string; excepti
       decided: { by: args.userId, approved: args.decision === 'approve', ...(summary ? { summary } : {}) },
     });
     await deps.client.chat.update({ channel: row.requestChannel, ts: row.requestTs, ...msg });
+  };
+  let summary: string | undefined;
+  if (args.decision === 'approve') {
+    const since = new Date(Date.now() - REPARSE_WINDOW_DAYS * DAY_MS);
+    const candidates = await serversWithFileErrors(deps.db, await serversInScope(deps.db, row), since);
+    const total = await countReports(deps.db, { serverIds: candidates, since });
+    await showDecision(total ? `Reparsing ${total} recent report${total === 1 ? '' : 's'} it may change…` : undefined);
+    let shownAt = Date.now();
+    const because = { text: `exception ${code(row.pattern)} approved by ${mention(args.userId)}`, audit: `exception ${row.pattern} approved` };
+    summary = await reparseServers(deps, args.userId, candidates, since, because, async (done, changed) => {
+      if (Date.now() - shownAt < PROGRESS_EVERY_MS || done >= total) return;
+      shownAt = Date.now();
+      await showDecision(`Reparsing: ${done} of ${total} reports done, ${changed} changed so far…`).catch((err: unknown) => deps.log.warn({ err }, 'could not show reparse progress'));
+    });
+    await showDecision(summary);
+  } else {
+    await showDecision();
   }
   const verdict = args.decision === 'approve' ? `approved by ${mention(args.userId)}. ${summary ?? ''}` : `rejected by ${mention(args.userId)}.`;
   await deps.client.chat.postMessage({ channel: row.createdBy, text: `Your exception ${code(row.pattern)} was ${verdict}` });
@@ -250,8 +336,8 @@ export async function removeByButton(deps: WorkflowDeps, args: { userId: string;
 }
 
 /** Everything the details modal shows about one server. */
-export async function detailsFor(db: Db, server: ServerWithCustomer, now: Date, tz: string): Promise<DetailsData> {
-  const { latest, lastSuccessAt, fileErrors: errs, ack } = await serverStatus(db, server, 25);
+export async function detailsFor(db: Db, server: ServerWithCustomer, now: Date, tz: string, suspect?: SuspectThresholds): Promise<DetailsData> {
+  const { latest, lastSuccessAt, fileErrors: errs, row } = await serverStatus(db, server, 25, now);
   const history = await resultHistory(db, server.id, new Date(now.getTime() - STRIP_DAYS * DAY_MS));
   // The day's last result stands for the day.
   const strip = resultsByDay(history, now, STRIP_DAYS, tz).map(({ day, results: rs }) => ({ day, status: rs.at(-1)?.status ?? null, code: rs.at(-1)?.code ?? null }));
@@ -262,8 +348,9 @@ export async function detailsFor(db: Db, server: ServerWithCustomer, now: Date, 
     schedule: server.scheduleCron,
     timezone: server.timezone,
     graceMinutes: server.graceMinutes,
-    status: latest?.status ?? null,
+    status: row.status,
     code: latest?.code ?? null,
+    format: latest?.format ?? null,
     meaning: latest?.meaning ?? null,
     backupAt: latest?.backupAt ?? null,
     lastSuccessAt,
@@ -272,7 +359,9 @@ export async function detailsFor(db: Db, server: ServerWithCustomer, now: Date, 
     fileErrorCount: latest?.fileErrorCount ?? 0,
     excerpt: latest?.reportId ? await excerpt(db, latest.reportId, errs.map((e) => e.line)) : null,
     reportId: latest?.reportId ?? null,
-    ack: ackInfo(ack ?? undefined),
+    ack: row.ack,
+    suspicion: row.suspicion ?? [],
+    baseline: latest?.reportId ? await baselineView(db, server, suspect) : null,
   };
 }
 
@@ -306,7 +395,7 @@ async function excerpt(db: Db, reportId: number, errorLines: number[], around = 
 /** Uploads the raw report as a file where the details were opened. */
 export async function downloadLog(deps: WorkflowDeps, args: { userId: string; reportId: number; origin: Origin }): Promise<void> {
   const [report] = await deps.db
-    .select({ id: reports.id, size: reports.size, serverName: servers.name, receivedAt: reports.receivedAt })
+    .select({ id: reports.id, size: reports.size, serverId: reports.serverId, serverName: servers.name, receivedAt: reports.receivedAt })
     .from(reports)
     .innerJoin(servers, eq(servers.id, reports.serverId))
     .where(eq(reports.id, args.reportId));
@@ -318,15 +407,25 @@ export async function downloadLog(deps: WorkflowDeps, args: { userId: string; re
   const parts: Buffer[] = [];
   for await (const c of readRaw(deps.db, report.id)) parts.push(c);
   const filename = `${report.serverName}-${report.receivedAt.toISOString().slice(0, 10)}-report-${report.id}.log`;
-  const file = { file: Buffer.concat(parts), filename, title: filename };
-  const channel = args.origin.channel ?? args.userId;
-  await deps.client.filesUploadV2(args.origin.ts ? { ...file, channel_id: channel, thread_ts: args.origin.ts } : { ...file, channel_id: channel });
+  // A customer's raw log goes only to the person who asked for it, in a direct message.
+  const dm = await deps.client.conversations.open({ users: args.userId });
+  const channel = dm.channel?.id;
+  if (!channel) throw new AppError('conflict', 'Slack did not open a direct message with you, so the log was not sent.');
+  await deps.client.filesUploadV2({
+    file: Buffer.concat(parts),
+    filename,
+    title: filename,
+    channel_id: channel,
+    initial_comment: `Raw log of ${code(report.serverName)} (report ${report.id}), exactly as received.`,
+  });
+  await audit(deps.db, args.userId, 'report.download', report.serverId, { reportId: report.id });
+  await tell(deps, args.userId, args.origin, `:inbox_tray: Sent you the raw log of ${code(report.serverName)} (report ${report.id}) in a direct message; nobody else sees it.`);
 }
 
 /** The App Home tab: fleet counts, open failures, and (for approvers) what waits for them. */
 export async function homeFor(db: Db, approver: boolean, now: Date) {
-  const fleet = await fleetStatus(db);
-  const open = await problemRows(db, fleet.filter((s) => s.latest && s.latest.status !== 'ok'));
+  const fleet = await fleetStatus(db, { now });
+  const open = await problemRows(db, fleet, now);
   return homeView(countByStatus(fleet), open, approver ? await pendingApprovals(db) : null, now);
 }
 

@@ -209,3 +209,146 @@ export function reportTemplate(bytes: number, seed: number, errors: number): Rep
     fileErrors: errors,
   };
 }
+
+// ---------------------------------------------------------------- the other tools
+
+/**
+ * Streams `lines` lines to `path`: `head`, then `body(i)` for the middle (with `errors`
+ * error lines from `error(k)` spread through it), then `tail`.
+ */
+async function writeToolLog(
+  path: string,
+  lines: number,
+  head: string[],
+  body: (i: number) => string,
+  errors: number,
+  error: (k: number) => string[],
+  tail: string[],
+): Promise<{ bytes: number }> {
+  const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+  const errorLines = error(0).length;
+  const bodyLines = lines - head.length - tail.length - errors * errorLines;
+  if (bodyLines < errors) throw new Error(`writeToolLog: ${lines} lines is too few`);
+  const every = Math.max(1, Math.floor(bodyLines / (errors + 1)));
+  let bytes = 0;
+  let batch: string[] = [...head];
+  const flush = async (): Promise<void> => {
+    const text = `${batch.join('\n')}\n`;
+    batch = [];
+    bytes += Buffer.byteLength(text);
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  let written = 0;
+  for (let i = 1; i <= bodyLines; i++) {
+    batch.push(body(i));
+    if (written < errors && i % every === 0) batch.push(...error(written++));
+    if (batch.length >= 20_000) await flush();
+  }
+  batch.push(...tail);
+  await flush();
+  out.end();
+  await once(out, 'finish');
+  return { bytes };
+}
+
+/**
+ * A TSM scheduler log (dsmsched.log) of one nightly session, in the shapes of
+ * test/fixtures/tsm: "Normal File-->" lines, ANS4007E skipped files, the SCHEDULEREC STATUS
+ * block and "ANS1512E ... Return code = 4."
+ */
+export async function writeTsmLog(path: string, lines: number, errors = 12, seed = 42): Promise<GeneratedLog> {
+  const rand = prng(seed);
+  const list = new FileList(rand, '/srv/');
+  const d = '11/23/2026 02:';
+  const at = (i: number): string => `${d}${pad(Math.floor(i / 60_000) % 60, 2)}:${pad(Math.floor(i / 1000) % 60, 2)}`;
+  const head = [
+    `${d}00:05 Executing scheduled command now.`,
+    `${d}00:05 --- SCHEDULEREC OBJECT BEGIN DAILY_INCR 11/23/2026 02:00:00`,
+    `${d}00:05 Incremental backup of volume '/srv'`,
+  ];
+  const tail = [
+    `${d}59:59 Successful incremental backup of '/srv'`,
+    `${d}59:59 --- SCHEDULEREC STATUS BEGIN`,
+    `${d}59:59 Total number of objects inspected:    ${fmt(lines)}`,
+    `${d}59:59 Total number of objects backed up:    ${fmt(lines - 20)}`,
+    `${d}59:59 Total number of objects failed:       ${errors}`,
+    `${d}59:59 Total number of bytes inspected:      1.21 TB`,
+    `${d}59:59 Total number of bytes transferred:    2.31 GB`,
+    `${d}59:59 Elapsed processing time:              00:59:54`,
+    `${d}59:59 --- SCHEDULEREC STATUS END`,
+    `${d}59:59 --- SCHEDULEREC OBJECT END DAILY_INCR 11/23/2026 02:00:00`,
+    `${d}59:59 ANS1512E Scheduled event 'DAILY_INCR' failed.  Return code = 4.`,
+  ];
+  const body = (i: number): string => {
+    const name = list.next();
+    return name.endsWith('/')
+      ? `${at(i)} Directory-->                4,096 /srv/${name.slice(0, -1)} [Sent]`
+      : `${at(i)} Normal File-->       ${fmt(1 + int(rand, 9_000_000)).padStart(12)} /srv/${name.replace(/^deleting /, '')} [Sent]`;
+  };
+  const error = (k: number): string[] => [`${d}30:00 ANS4007E Error processing '/srv/locked/file-${k}.db': access to the object is denied`];
+  const { bytes } = await writeToolLog(path, lines, head, body, errors, error, tail);
+  return { path, lines, bytes, fileErrors: errors, code: errors > 0 ? 4 : 0 };
+}
+
+/** A `restic backup -v` text log: one "new/unchanged/modified" line per file, error lines, the summary. */
+export async function writeResticLog(path: string, lines: number, errors = 12, seed = 42): Promise<GeneratedLog> {
+  const rand = prng(seed);
+  const list = new FileList(rand, '/srv/');
+  const head = ['open repository', 'repository 3c1d4e2a opened (version 2, compression level auto)', 'using parent snapshot 19fc8520', 'load index files', 'start scan on [/srv]', 'start backup on [/srv]'];
+  const tail = [
+    '',
+    `Files:       ${fmt(lines)} new,   120 changed, 0 unmodified`,
+    'Dirs:         4,210 new,    12 changed, 0 unmodified',
+    'Added to the repository: 2.311 GiB (1.902 GiB stored)',
+    '',
+    `processed ${lines} files, 1.211 TiB in 1:02:03`,
+    'snapshot 5b8c8df8 saved',
+    ...(errors > 0 ? ['Warning: at least one source file could not be read'] : []),
+  ];
+  const body = (): string => {
+    const name = list.next().replace(/^deleting /, '');
+    const r = rand();
+    if (r < 0.8) return `unchanged /srv/${name}`;
+    return `${r < 0.95 ? 'new      ' : 'modified '} /srv/${name}, saved in 0.00${int(rand, 9)}s (${int(rand, 900)} B added)`;
+  };
+  const error = (k: number): string[] => [`error: open /srv/locked/file-${k}.db: permission denied`];
+  const { bytes } = await writeToolLog(path, lines, head, body, errors, error, tail);
+  return { path, lines, bytes, fileErrors: errors, code: errors > 0 ? 3 : 0 };
+}
+
+/** A `borg create --list --stats --show-rc` log: one "A/M/U path" line per file, warnings, stats, rc line. */
+export async function writeBorgLog(path: string, lines: number, errors = 12, seed = 42): Promise<GeneratedLog> {
+  const rand = prng(seed);
+  const list = new FileList(rand, 'srv/');
+  const dashes = '-'.repeat(78);
+  const head = ['Creating archive at "/backup/borg::fs01-2026-11-23T02:00:00"'];
+  const tail = [
+    dashes,
+    'Repository: /backup/borg',
+    'Archive name: fs01-2026-11-23T02:00:00',
+    `Archive fingerprint: ${'ab12'.repeat(16)}`,
+    'Time (start): Mon, 2026-11-23 02:00:01',
+    'Time (end):   Mon, 2026-11-23 02:59:54',
+    'Duration: 59 minutes 53.12 seconds',
+    `Number of files: ${lines}`,
+    'Utilization of max. archive size: 0%',
+    dashes,
+    '                       Original size      Compressed size    Deduplicated size',
+    'This archive:                1.21 TB            903.12 GB              2.31 GB',
+    'All archives:               41.02 TB             30.11 TB              1.40 TB',
+    '',
+    '                       Unique chunks         Total chunks',
+    'Chunk index:                 9012345             81234567',
+    dashes,
+    `terminating with ${errors > 0 ? 'warning status, rc 1' : 'success status, rc 0'}`,
+  ];
+  const body = (): string => {
+    const name = list.next().replace(/^deleting /, '');
+    if (name.endsWith('/')) return `d srv/${name.slice(0, -1)}`;
+    const r = rand();
+    return `${r < 0.85 ? 'U' : r < 0.95 ? 'A' : 'M'} srv/${name}`;
+  };
+  const error = (k: number): string[] => [`srv/locked/file-${k}.db: open: [Errno 13] Permission denied: 'file-${k}.db'`, `E srv/locked/file-${k}.db`];
+  const { bytes } = await writeToolLog(path, lines, head, body, errors, error, tail);
+  return { path, lines, bytes, fileErrors: errors, code: errors > 0 ? 1 : 0 };
+}

@@ -21,6 +21,7 @@ async function cli(args: string[]) {
 
 describe('backupbot exception and reparse (admin CLI)', () => {
   it('adds an exception, reparses to apply it, lists and removes it, and audits each step', async () => {
+    expect((await cli(['migrate'])).code).toBe(0);
     expect((await cli(['customer', 'add', 'Acorn'])).code).toBe(0);
     expect((await cli(['server', 'add', 'Acorn', 'fs01'])).code).toBe(0);
     // Store a failing report straight through the ingest service.

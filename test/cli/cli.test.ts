@@ -55,6 +55,7 @@ describe('backupbot parse', () => {
 
 describe('backupbot customer/server/status', () => {
   it('adds servers, prints the token once, rotates it and shows status', async () => {
+    expect((await cli(['migrate'])).code).toBe(0);
     expect((await cli(['customer', 'add', 'Acorn Dental'])).code).toBe(0);
     const dup = await cli(['customer', 'add', 'acorn dental']);
     expect(dup.code).toBe(2);
@@ -83,7 +84,7 @@ describe('backupbot customer/server/status', () => {
 
     const status = await cli(['status']);
     expect(status.code).toBe(0);
-    expect(status.out).toMatch(/fs01\s+Acorn Dental\s+no reports/);
+    expect(status.out).toMatch(/fs01\s+Acorn Dental\s+waiting/);
     const unknown = await cli(['status', 'fs99']);
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/does not exist/);

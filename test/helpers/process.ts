@@ -54,3 +54,29 @@ export async function startServe(env: Record<string, string>, port: number): Pro
 export function waitExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 }
+
+/**
+ * Starts `backupbot serve` on a free port and waits until /healthz answers; keeps what it
+ * writes to stderr (its log) for the test to read.
+ */
+export async function spawnServe(env: Record<string, string>, readyPath = '/healthz'): Promise<{ child: ChildProcess; url: string; port: number; stderr: () => string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${stderr}`);
+    if (await fetch(`${url}${readyPath}`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`serve did not become ready: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, url, port, stderr: () => stderr };
+}

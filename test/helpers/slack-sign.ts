@@ -49,3 +49,16 @@ export function slashCommandBody(fields: Record<string, string>): string {
 export function interactionBody(payload: object): string {
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
+
+/** The Events API callback Slack sends when someone opens the app's Home tab. */
+export function appHomeOpenedBody(user: string, eventId: string): string {
+  return JSON.stringify({
+    token: 'x',
+    team_id: 'T_TEST',
+    api_app_id: 'A_BACKUPBOT',
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    event: { type: 'app_home_opened', user, channel: `D${user.slice(1)}`, tab: 'home', event_ts: '1.2' },
+  });
+}

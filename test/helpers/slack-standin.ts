@@ -64,9 +64,17 @@ export interface SlackStandIn {
   rejections: Array<{ method: string; reason: string }>;
   /** Members of user groups, for usergroups.users.list. */
   setUserGroup(id: string, users: string[]): void;
+  /**
+   * Sign in with Slack: a one-time code, as Slack's consent page would hand the browser, that
+   * openid.connect.token (client id OIDC_CLIENT.id, secret OIDC_CLIENT.secret) exchanges for
+   * an ID token naming this user and workspace and carrying the nonce.
+   */
+  oidcCode(userId: string, nonce: string, teamId?: string): string;
   reset(): void;
   close(): Promise<void>;
 }
+
+export const OIDC_CLIENT = { id: '1234.5678', secret: 'oidc-client-secret' } as const;
 
 export const STANDIN_IDS = {
   teamId: 'T_TEST',
@@ -480,6 +488,14 @@ export async function startSlackStandIn(opts: { token?: string; channels?: strin
       });
     },
 
+    'conversations.open': (method, b) => {
+      // Slack takes a comma-separated list of user ids; one user gives the app's DM with them.
+      const users = typeof b.users === 'string' ? b.users.split(',').map((u) => u.trim()).filter(Boolean) : [];
+      if (users.length !== 1 || !/^[UW][A-Z0-9_]+$/.test(users[0]!)) return reject(method, 'users_list_not_supplied', 'users must be one user id, e.g. "U123"');
+      const dm = resolveChannel(users[0], true)!;
+      return json({ ok: true, channel: { id: dm } });
+    },
+
     'usergroups.users.list': (method, b) => {
       const users = typeof b.usergroup === 'string' ? userGroups.get(b.usergroup) : undefined;
       if (!users) return reject(method, 'no_such_subteam', `no user group ${JSON.stringify(b.usergroup)} (setUserGroup was not called for it)`);
@@ -619,8 +635,27 @@ export async function startSlackStandIn(opts: { token?: string; channels?: strin
     res.end(payload);
   };
 
+  const oidcCodes = new Map<string, { userId: string; nonce: string; teamId: string }>();
+  /** openid.connect.token authenticates the app by client id and secret, not by a token. */
+  const oidcToken = (method: string, b: Obj): Reply => {
+    if (b.client_id !== OIDC_CLIENT.id) return reject(method, 'invalid_client_id', `client_id ${String(b.client_id)} is not the app's`);
+    if (b.client_secret !== OIDC_CLIENT.secret) return reject(method, 'bad_client_secret', 'client_secret is wrong');
+    const grant = oidcCodes.get(String(b.code));
+    if (!grant) return reject(method, 'invalid_code', 'unknown or already used code');
+    oidcCodes.delete(String(b.code));
+    const now = Math.floor(Date.now() / 1000);
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const claims = { iss: 'https://slack.com', sub: grant.userId, aud: OIDC_CLIENT.id, exp: now + 300, iat: now, nonce: grant.nonce, 'https://slack.com/team_id': grant.teamId, name: 'Test User' };
+    return json({ ok: true, access_token: `xoxp-${grant.userId}`, token_type: 'Bearer', id_token: `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.c2ln` });
+  };
+
   const handleApi = async (req: IncomingMessage, method: string, raw: Buffer, query: URLSearchParams): Promise<Reply> => {
     const parsed = await parseBody(req.headers['content-type'], raw, query);
+    if (method === 'openid.connect.token' && parsed.ok) {
+      const { token: _t, ...fields } = parsed.fields;
+      calls.push({ method, token: null, body: fields, at: Date.now() });
+      return oidcToken(method, fields);
+    }
     const headerToken = bearer(req);
     if (!parsed.ok) {
       calls.push({ method, token: headerToken, body: {}, at: Date.now() });
@@ -742,6 +777,11 @@ export async function startSlackStandIn(opts: { token?: string; channels?: strin
       failures.set(method, queue);
     },
     rejections,
+    oidcCode(userId: string, nonce: string, teamId: string = STANDIN_IDS.teamId): string {
+      const code = `code-${randomBytes(8).toString('hex')}`;
+      oidcCodes.set(code, { userId, nonce, teamId });
+      return code;
+    },
     setUserGroup(id: string, users: string[]): void {
       userGroups.set(id, [...users]);
     },

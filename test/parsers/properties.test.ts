@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRsyncParser, parseRsync } from '../../src/parsers/rsync.ts';
+import { createRsyncParser, parseRsync } from '../../src/parsers/rsync/parser.ts';
 import type { ParsedReport } from '../../src/parsers/types.ts';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/rsync');

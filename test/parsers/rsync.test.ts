@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRsync, unescapeRsyncPath } from '../../src/parsers/rsync.ts';
+import { parseRsync, unescapeRsyncPath } from '../../src/parsers/rsync/parser.ts';
 import { compileExceptions } from '../../src/exceptions/match.ts';
 import { classify } from '../../src/reports/classify.ts';
 

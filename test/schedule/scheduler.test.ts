@@ -2,7 +2,7 @@ import { WebClient } from '@slack/web-api';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { jobRuns, results } from '../../src/db/schema.ts';
+import { jobRuns, results, servers } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/log.ts';
 import { scheduledJobs } from '../../src/schedule/jobs.ts';
 import { recordMissedBackups } from '../../src/schedule/missed.ts';
@@ -129,7 +129,6 @@ describe.each(DATABASES)('missed backups on %s', (_kind, open) => {
     const { db } = t.database;
     const { server } = await seedServer(t.database, 'Acorn', 'fs-late');
     // Pretend the server has existed for a week; its backup is due 22:00 UTC with 4 h grace.
-    const { servers } = await import('../../src/db/schema.ts');
     await db.update(servers).set({ createdAt: at('2026-11-16T00:00:00Z'), graceMinutes: 240 }).where(eq(servers.id, server.id));
 
     expect(await recordMissedBackups(db, at('2026-11-23T01:59:00Z'))).toEqual([
@@ -151,5 +150,46 @@ describe.each(DATABASES)('missed backups on %s', (_kind, open) => {
     const { server } = await seedServer(t.database, 'Acorn', 'fs-new');
     // Created just now: no slot of its schedule has passed since.
     expect((await recordMissedBackups(db, new Date())).filter((m) => m.serverId === server.id)).toEqual([]);
+  });
+});
+
+describe.each(DATABASES)('a fresh install on %s', (_kind, open) => {
+  let t: TestDb;
+  let slack: SlackStandIn;
+  beforeAll(async () => {
+    t = await open();
+    slack = await startSlackStandIn();
+  });
+  afterAll(async () => {
+    await slack?.close();
+    await t?.dispose();
+  });
+
+  it('sends no overdue catch-up about a time it did not watch, and never an all-clear for an empty fleet', async () => {
+    const config = loadConfig({ NIGHTLY_CRON: '0 7 * * *', DIGEST_CRON: '0 8 * * *', TZ: 'UTC', SLACK_SUMMARY_CHANNEL: 'C_SUMMARY', SLACK_FAILURE_CHANNEL: 'C_FAILURES' });
+    const scheduler = createScheduler({
+      db: t.database.db,
+      log: createLogger('silent'),
+      publisher: slackPublisher(new WebClient(TOKEN, { slackApiUrl: slack.url })),
+      jobs: Object.values(scheduledJobs(config)),
+      tz: 'UTC',
+      catchupMs: 12 * 3600_000,
+    });
+    // Installed at 10:00, three hours after the 07:00 nightly: nothing to catch up on.
+    await scheduler.tick(at('2026-11-23T10:00:00Z'));
+    expect(slack.callsTo('chat.postMessage')).toEqual([]);
+    // A server added at 11:00 does not make the 07:00 or 08:00 posts worth making late either.
+    await seedServer(t.database, 'Acorn', 'fs-first');
+    await t.database.db.update(servers).set({ createdAt: at('2026-11-23T11:00:00Z') });
+    await scheduler.tick(at('2026-11-23T11:30:00Z'));
+    expect(slack.callsTo('chat.postMessage')).toEqual([]);
+    // The next nightly on time is made; a server added just before it is waiting, and claims nothing.
+    await t.database.db.update(servers).set({ createdAt: at('2026-11-24T06:00:00Z') });
+    await scheduler.tick(at('2026-11-24T07:00:10Z'));
+    const [nightly] = slack.callsTo('chat.postMessage').filter((c) => c.body.channel === 'C_SUMMARY');
+    const text = JSON.stringify(nightly!.body.blocks);
+    expect(text).toMatch(/waiting for a first report/);
+    expect(text).toMatch(/No backup was due yet/);
+    expect(text).not.toMatch(/Every backup/);
   });
 });

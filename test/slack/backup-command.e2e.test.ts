@@ -66,7 +66,7 @@ describe.each(DATABASES)('/backup over signed requests on %s', (_kind, open) => 
     expect(reply.response_type).toBe('ephemeral');
     const text = JSON.stringify(reply.blocks);
     expect(text).toContain('*failed*');
-    expect(text).toContain('code *23*');
+    expect(text).toContain('rsync 23');
     expect(text).toMatch(/secret/);
     expect(slack.rejections).toEqual([]);
   });
@@ -97,7 +97,7 @@ describe.each(DATABASES)('/backup over signed requests on %s', (_kind, open) => 
     expect(failures).toContain('`fs01`');
     expect(failures).toContain('`fs02`');
     const history = JSON.stringify(((await (await command('history fs01 7')).res.json()) as Reply).blocks);
-    expect(history).toMatch(/:x: 23/);
+    expect(history).toMatch(/:x: rsync 23/);
     const help = (await (await command('history fs01 0')).res.json()) as Reply;
     expect(help.text).toMatch(/DAYS must be between 1 and 365/);
   });

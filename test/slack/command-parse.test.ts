@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBackupCommand } from '../../src/slack/command.ts';
-import { editDistance, resolveName } from '../../src/slack/fuzzy.ts';
+import { editDistance, resolveName } from '../../src/fleet/fuzzy.ts';
 
 describe('/backup text', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FailureDigest } from '../../src/reports/digest.ts';
-import type { NightlySummary, ProblemRow } from '../../src/reports/summary.ts';
+import { emptyCounts, type NightlySummary, type ProblemRow } from '../../src/reports/summary.ts';
 import { esc, toPlainText, type SlackMessage } from '../../src/slack/views/blocks.ts';
 import { digestMessages } from '../../src/slack/views/digest.ts';
 import { nightlyMessages } from '../../src/slack/views/nightly.ts';
@@ -17,6 +17,7 @@ function problem(i: number, extra: Partial<ProblemRow> = {}): ProblemRow {
     targetHost: 'custbak1',
     status: 'failed',
     code: 23,
+    format: 'rsync',
     meaning: 'Partial transfer due to error',
     hint: 'Some files were not backed up. More text follows here.',
     reason: null,
@@ -26,7 +27,9 @@ function problem(i: number, extra: Partial<ProblemRow> = {}): ProblemRow {
     fileErrorCount: 4,
     resultId: i,
     hasReport: true,
+    okByExceptions: false,
     ack: null,
+    pause: null,
     ...extra,
   };
 }
@@ -38,10 +41,10 @@ function allText(messages: SlackMessage[]): string {
 describe('nightly summary view', () => {
   const summary = (problems: ProblemRow[]): NightlySummary => ({
     at: now,
-    since: new Date(now.getTime() - 86400_000),
     servers: 5000,
-    counts: { ok: 5000 - problems.length, failed: problems.length, incomplete: 0, missing: 0, okByExceptions: 12, acknowledged: 0 },
+    counts: { ...emptyCounts(), ok: 5000 - problems.length, failed: problems.length, okByExceptions: 12 },
     problems,
+    quiet: [],
   });
 
   it('splits 800 failures into messages Slack accepts, and drops none of them', () => {
@@ -62,6 +65,19 @@ describe('nightly summary view', () => {
     expect(head).toMatch(/last ok 3 days ago/);
   });
 
+  it('never opens with an all-clear when there is no evidence: no servers, or none due yet', () => {
+    const empty = toPlainText(nightlyMessages({ at: now, servers: 0, counts: emptyCounts(), problems: [], quiet: [] }, 'UTC'));
+    expect(empty).toMatch(/No servers are monitored yet/);
+    expect(empty).not.toMatch(/Every backup|🎉/);
+    const waiting = problem(2, { status: 'waiting', code: null, meaning: 'Waiting for its first report' });
+    const allNew = toPlainText(nightlyMessages({ at: now, servers: 1, counts: { ...emptyCounts(), waiting: 1 }, problems: [], quiet: [waiting] }, 'UTC'));
+    expect(allNew).toMatch(/No backup was due yet/);
+    expect(allNew).toMatch(/1\* waiting for a first report/);
+    expect(allNew).not.toMatch(/Every backup|🎉/);
+    const fine = toPlainText(nightlyMessages({ at: now, servers: 2, counts: { ...emptyCounts(), ok: 1, waiting: 1 }, problems: [], quiet: [waiting] }, 'UTC'));
+    expect(fine).toMatch(/🎉 Every backup that was due completed \(1 not expected yet or paused\)/);
+  });
+
   it('escapes names and paths so that nothing in a log can ping anyone', () => {
     const hostile = problem(1, { server: 'fs<!here>', customer: 'Evil <@U123> & Co', failingPaths: ['/x/<!channel>', '/y/<@U999>', '/z/<!subteam^S1>'] });
     const text = allText(nightlyMessages(summary([hostile]), 'UTC'));
@@ -72,7 +88,7 @@ describe('nightly summary view', () => {
 
   it('says so when everything is ok', () => {
     const messages = nightlyMessages(summary([]), 'UTC');
-    expect(toPlainText(messages)).toMatch(/Every backup completed/);
+    expect(toPlainText(messages)).toMatch(/Every backup that was due completed/);
   });
 });
 
@@ -82,8 +98,8 @@ describe('failure digest view', () => {
       at: now,
       minDays: 3,
       rows: [
-        { serverId: 1, server: 'fs01', customer: 'Acorn', targetHost: null, lastSuccessAt: null, daysSinceSuccess: null, streak: [{ day: '2026-11-21', code: 23 }, { day: '2026-11-22', code: null }, { day: '2026-11-23', code: -2 }], code: -2, meaning: 'No report arrived', hint: 'Re-run it.', resultId: 1, hasReport: false, fileErrorCount: 0, ack: null },
-        { serverId: 2, server: 'fs02', customer: 'Acorn', targetHost: null, lastSuccessAt: new Date(now.getTime() - 4 * 86400_000), daysSinceSuccess: 4, streak: [{ day: '2026-11-23', code: 12 }], code: 12, meaning: 'Error in the rsync protocol data stream', hint: 'Check the link.', resultId: 2, hasReport: true, fileErrorCount: 0, ack: null },
+        { serverId: 1, server: 'fs01', customer: 'Acorn', targetHost: null, lastSuccessAt: null, daysSinceSuccess: null, streak: [{ day: '2026-11-21', code: 23 }, { day: '2026-11-22', code: null }, { day: '2026-11-23', code: -2 }], status: 'incomplete', format: 'rsync', code: -2, meaning: 'No report arrived', hint: 'Re-run it.', resultId: 1, hasReport: false, fileErrorCount: 0, ack: null },
+        { serverId: 2, server: 'fs02', customer: 'Acorn', targetHost: null, lastSuccessAt: new Date(now.getTime() - 4 * 86400_000), daysSinceSuccess: 4, streak: [{ day: '2026-11-23', code: 12 }], status: 'failed', format: 'rsync', code: 12, meaning: 'Error in the rsync protocol data stream', hint: 'Check the link.', resultId: 2, hasReport: true, fileErrorCount: 0, ack: null },
       ],
     };
     const messages = digestMessages(d, 'UTC');

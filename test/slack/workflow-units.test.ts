@@ -4,7 +4,8 @@ import { wantedIncidents } from '../../src/escalation/incidents.ts';
 import { describeChanges } from '../../src/reports/reparse.ts';
 import type { ServerStatus } from '../../src/reports/status.ts';
 import { encodeServerRef, parseServerRef } from '../../src/slack/action-ids.ts';
-import { markBlock } from '../../src/slack/messages.ts';
+import { replaceServerBlock } from '../../src/slack/messages.ts';
+import { recount } from '../../src/slack/views/nightly.ts';
 import { approverCheck } from '../../src/slack/permissions.ts';
 import type { Block } from '../../src/slack/views/blocks.ts';
 import { serverSection } from '../../src/slack/views/server-block.ts';
@@ -25,28 +26,28 @@ describe('suggested exception pattern', () => {
   });
 });
 
-describe('marking a server in a posted message', () => {
+describe('re-rendering a server in a posted message', () => {
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: 'x' } },
     serverSection({ serverId: 7, resultId: 70, status: 'failed', hasReport: true, fileErrorCount: 2, ack: null }, 'fs07 failed'),
     serverSection({ serverId: 8, resultId: 80, status: 'failed', hasReport: true, fileErrorCount: 0, ack: null }, 'fs08 failed'),
   ];
 
-  it('adds an acknowledgement, drops only the Acknowledge item, and leaves other servers alone', () => {
-    const next = markBlock(blocks, 7, ':eyes: Acknowledged by <@U1>', false)!;
-    const b = next[1] as Extract<Block, { type: 'section' }>;
-    expect(b.text.text).toMatch(/fs07 failed\n:bookmark: :eyes: Acknowledged by <@U1>$/);
-    expect(b.accessory?.type === 'overflow' && b.accessory.options.map((o) => o.value.split(':')[1])).toEqual(['exception', 'reparse', 'details']);
+  it('replaces only that server\'s block, and says when the message does not show it', () => {
+    const fresh = serverSection({ serverId: 7, resultId: 71, status: 'ok', hasReport: true, fileErrorCount: 0, ack: null }, 'fs07 ok');
+    const next = replaceServerBlock(blocks, 7, fresh)!;
+    expect(next[1]).toEqual(fresh);
     expect(next[2]).toEqual(blocks[2]);
+    expect(replaceServerBlock(blocks, 99, fresh)).toBeNull();
   });
 
-  it('replaces an earlier mark, drops the menu once the server is ok, and says when it found nothing', () => {
-    const once = markBlock(blocks, 7, 'first', false)!;
-    const twice = markBlock(once, 7, ':white_check_mark: now *ok*', true)!;
-    const b = twice[1] as Extract<Block, { type: 'section' }>;
-    expect(b.text.text).not.toContain('first');
-    expect(b.accessory).toBeUndefined();
-    expect(markBlock(blocks, 99, 'x', false)).toBeNull();
+  it('moves a listed server between the headline counts, once, with its exception and acknowledgement flags', () => {
+    const meta = { kind: 'nightly' as const, servers: 10, counts: { ok: 7, failed: 3, okByExceptions: 1, acknowledged: 1 }, states: { '7': 'failed+ack', '8': 'failed' } };
+    const after = recount(meta, 7, { status: 'ok', okByExceptions: true, ack: null });
+    expect(after.counts).toEqual({ ok: 8, failed: 2, okByExceptions: 2, acknowledged: 0 });
+    expect(recount(after, 7, { status: 'ok', okByExceptions: true, ack: null })).toBe(after);
+    // A server the summary did not list was ok when it was posted.
+    expect(recount(meta, 9, { status: 'failed', okByExceptions: false, ack: null }).counts).toMatchObject({ ok: 6, failed: 4 });
   });
 });
 
@@ -54,19 +55,30 @@ describe('TSR3 incidents', () => {
   const s = (id: number, target: string | null, status: string, code: number): ServerStatus =>
     ({
       server: { id, name: `s${id}`, customerName: 'C', targetHost: target },
-      latest: { status, code },
+      latest: { status, code, format: 'rsync' },
       lastSuccessAt: null,
+      state: status,
     }) as unknown as ServerStatus;
 
-  it('groups a target with enough failures into one incident, and flags TSR3-only codes elsewhere', () => {
+  it('groups a target with enough connection failures into one incident naming the codes, and flags such codes elsewhere', () => {
     const wanted = wantedIncidents(
-      [s(1, 'custbak1', 'failed', 12), s(2, 'CUSTBAK1', 'missing', -2), s(3, 'custbak1', 'failed', 10), s(4, 'custbak2', 'failed', 35), s(5, 'custbak2', 'failed', 23), s(6, 'custbak3', 'ok', 0)],
+      [s(1, 'custbak1', 'failed', 12), s(7, 'custbak1', 'failed', 30), s(3, 'custbak1', 'failed', 10), s(4, 'custbak2', 'failed', 35), s(5, 'custbak2', 'failed', 23), s(6, 'custbak3', 'ok', 0)],
       3,
     );
     expect(wanted.map((w) => [w.key, w.serverIds])).toEqual([
-      ['target:custbak1', [1, 2, 3]],
+      ['target:custbak1', [1, 3, 7]],
       ['server:4', [4]],
     ]);
+    expect(wanted[0]!.title).toMatch(/\(rsync 10, rsync 12, rsync 30\)/);
+  });
+
+  it('never pages TSR3 for customer-side problems: missing reports, file errors, usage errors, unproven runs, paused servers', () => {
+    // The five servers of the report that wrongly paged TSR3, plus a paused one with a connection failure.
+    const customerSide = [s(1, 'custbak2', 'failed', 23), s(2, 'custbak2', 'incomplete', -2), s(3, 'custbak2', 'incomplete', -2), s(4, 'custbak2', 'missing', -2), s(5, 'custbak2', 'failed', 1)];
+    const paused = { ...s(6, 'custbak2', 'failed', 10), state: 'paused' } as ServerStatus;
+    expect(wantedIncidents([...customerSide, paused], 3)).toEqual([]);
+    // One refused connection on its own is still worth a ping, but not as "the target is down".
+    expect(wantedIncidents([...customerSide, s(7, 'custbak2', 'failed', 10)], 3).map((w) => w.key)).toEqual(['server:7']);
   });
 });
 

@@ -8,8 +8,9 @@ import { scheduledJobs } from '../../src/schedule/jobs.ts';
 import { loadConfig } from '../../src/config.ts';
 import { DATABASES, type TestDb } from '../helpers/db.ts';
 import { seedServer, startTestService } from '../helpers/service.ts';
-import { interactionBody, signSlackRequest, slashCommandBody } from '../helpers/slack-sign.ts';
+import { appHomeOpenedBody, interactionBody, signSlackRequest, slashCommandBody } from '../helpers/slack-sign.ts';
 import { startSlackStandIn, type SlackCall, type SlackStandIn } from '../helpers/slack-standin.ts';
+import { until } from '../helpers/until.ts';
 
 const SECRET = 'test-signing-secret';
 const ENV = {
@@ -31,16 +32,6 @@ const pstLog = Buffer.from(
     'rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394) [sender=3.5.0]\n',
 );
 const socketLog = readFileSync(join(import.meta.dirname, '../fixtures/rsync/code10-connection-refused.log'));
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface Overflow {
   action_id: string;
@@ -186,6 +177,11 @@ describe.each(DATABASES)('interactive workflows on %s', (_kind, open) => {
     expect(errors.response_action).toBe('errors');
     expect(Object.keys(errors.errors).sort()).toEqual(['pattern', 'reason']);
 
+    // "*" stops at "/": a whole-path pattern that matches none of the failing files is refused
+    // when it is written, with the paths it was compared with.
+    const silent = (await (await submit('U_ALICE', 'exception_modal', modal.private_metadata, form('*/Mail/Outlook.pst', 'backed up by NTBackup nightly'))).json()) as { errors: Record<string, string> };
+    expect(silent.errors.pattern).toMatch(/matches none of the 2 failing paths of the last 14 days, e\.g\. "\/srv\/share\/Mail\/.*"\. .*"\*\*\/"/);
+
     expect((await submit('U_ALICE', 'exception_modal', modal.private_metadata, form('*.pst', 'backed up by NTBackup nightly'))).status).toBe(200);
     const request = await until('the approval request', () => slack.callsTo('chat.postMessage').find((c) => c.body.channel === 'C_APPROVALS'));
     expect(JSON.stringify(request.body.blocks)).toMatch(/exception_approve.*exception_reject/);
@@ -215,12 +211,20 @@ describe.each(DATABASES)('interactive workflows on %s', (_kind, open) => {
     const approvals = await t.database.db.select().from(auditLog).where(eq(auditLog.action, 'exception.approve'));
     expect(approvals).toHaveLength(1);
     const [latest] = await t.database.db.select().from(results).where(eq(results.serverId, fs01)).orderBy(results.id);
-    const all = await t.database.db.select().from(results).where(eq(results.serverId, fs01));
+    const all = await t.database.db.select().from(results).where(eq(results.serverId, fs01)).orderBy(results.id);
     expect(latest).toBeTruthy();
     expect(all.map((r) => r.status)).toEqual(['failed', 'ok']);
     expect(all[1]).toMatchObject({ code: 23, okByExceptions: true });
-    // The summary line and the request are updated in place.
-    await until('summary now ok', () => slack.callsTo('chat.update').find((c) => c.body.ts === nightlyTs && JSON.stringify(c.body.blocks).includes('now *ok*')));
+    // The summary is re-rendered in place from the current state: the server's line, icon and
+    // the headline counts all say ok now, and nothing in it contradicts that.
+    const update = await until('summary now ok', () => slack.callsTo('chat.update').find((c) => c.body.ts === nightlyTs && JSON.stringify(c.body.blocks).includes('`fs01` *ok*')));
+    const blocks = update.body.blocks as SectionBlock[];
+    const line = blocks.find((b) => b.block_id === 'srv:' + fs01)!.text!.text;
+    expect(line).toMatch(/^:white_check_mark: \*Acorn Dental\* › `fs01` \*ok\* · rsync 23/);
+    expect(line).not.toMatch(/:x:|\*failed\*/);
+    expect(line).toContain('exception `*.pst` approved by <@U_BOSS');
+    const headline = blocks.find((b) => b.block_id === 'headline')!.text!.text;
+    expect(headline).toMatch(/\*1\* ok \(1 only thanks to exceptions\) · :x: \*0\* failed/);
     await until('request marked approved', () => slack.callsTo('chat.update').find((c) => c.body.channel === 'C_APPROVALS' && JSON.stringify(c.body.blocks).includes('Approved by')));
   });
 
@@ -243,9 +247,18 @@ describe.each(DATABASES)('interactive workflows on %s', (_kind, open) => {
     expect(text).toContain('Log excerpt');
     const download = modal.blocks.find((b) => b.type === 'actions')!.elements![0]!;
     click('U_ALICE', { type: 'button', action_id: 'download_log', value: download.value, text: { type: 'plain_text', text: 'Download log' } }, { view: { id: 'V1', private_metadata: modal.private_metadata } });
-    const done = await until('the file upload', () => slack.callsTo('files.completeUploadExternal')[0]);
+    // The nightly thread's fleet picture is an upload too: look for the one sent to a DM.
+    const done = await until('the file upload', () => slack.callsTo('files.completeUploadExternal').find((c) => c.body.channel_id !== 'C_SUMMARY'));
     const uploaded = (done.body as { uploaded?: Array<{ base64: string }> }).uploaded!;
     expect(Buffer.from(uploaded[0]!.base64, 'base64').equals(pstLog)).toBe(true);
+    // The raw customer log goes to the person who asked, in a DM, never to the channel or thread.
+    expect(done.body.channel_id).toBe('D_ALICE');
+    expect(done.body.thread_ts).toBeUndefined();
+    const confirmation = await until('a private confirmation', () =>
+      slack.calls.find((c) => (c.method.startsWith('response_url:') || c.method === 'chat.postEphemeral') && String(c.body.text).includes('direct message')),
+    );
+    expect(confirmation.body.response_type ?? 'ephemeral').toBe('ephemeral');
+    expect(String(confirmation.body.text)).toMatch(/Sent you the raw log of `fs01`/);
   });
 
   it('reparses from /backup with progress and a summary of what changed', async () => {
@@ -293,20 +306,31 @@ describe.each(DATABASES)('interactive workflows on %s', (_kind, open) => {
 
   it('publishes an App Home with pending approvals for approvers', async () => {
     await t.database.db.insert(exceptions).values({ pattern: '*.qbw', scope: 'global', reason: 'QuickBooks is dumped nightly', state: 'pending', createdBy: 'U_ALICE' });
-    const body = JSON.stringify({
-      token: 'x',
-      team_id: 'T_TEST',
-      api_app_id: 'A_BACKUPBOT',
-      type: 'event_callback',
-      event_id: `Ev${next()}`,
-      event_time: Math.floor(Date.now() / 1000),
-      event: { type: 'app_home_opened', user: 'U_BOSS', channel: 'D_BOSS', tab: 'home', event_ts: '1.2' },
-    });
+    const body = appHomeOpenedBody('U_BOSS', `Ev${next()}`);
     expect((await post(body)).status).toBe(200);
     const published = await until('views.publish', () => slack.callsTo('views.publish').find((c) => c.body.user_id === 'U_BOSS'));
     const text = JSON.stringify(published.body.view);
     expect(text).toContain('Waiting for your approval');
     expect(text).toContain('*.qbw');
     expect(slack.rejections).toEqual([]);
+  });
+
+  it('will not except a backup source that does not exist, and says what to fix instead', async () => {
+    const seeded = await seedServer(t.database, 'Acorn Dental', 'fs09');
+    const log = readFileSync(join(import.meta.dirname, '../fixtures/rsync/code23-missing-source.log'));
+    const res = await fetch(`${svc.url}/api/v1/reports`, { method: 'POST', body: log, headers: { authorization: `Bearer ${seeded.token}` } });
+    expect(((await res.json()) as { status: string }).status).toBe('failed');
+    const reply = await command('status fs09');
+    expect(JSON.stringify(reply.blocks)).toMatch(/does not exist: fix the source path/);
+    const button = reply.blocks.find((b) => b.type === 'actions')!.elements!.find((e) => e.action_id === 'server_exception')!;
+    const before = slack.callsTo('views.open').length;
+    const { res: clicked, responseUrl } = click('U_ALICE', { type: 'button', action_id: 'server_exception', value: button.value, text: { type: 'plain_text', text: 'Add exception' } });
+    expect((await clicked).status).toBe(200);
+    expect(String((await told(responseUrl)).body.text)).toMatch(/backup source ".*no-such-folder" does not exist\. An exception cannot cover that .* fix the source path/);
+    expect(slack.callsTo('views.open').length).toBe(before);
+    // Even an approved pattern for it changes nothing: the error is not a per-file one.
+    await t.database.db.insert(exceptions).values({ pattern: 'no-such-folder', scope: 'global', reason: 'tried anyway', state: 'active', createdBy: 'U_BOSS' });
+    const again = await fetch(`${svc.url}/api/v1/reports`, { method: 'POST', body: log, headers: { authorization: `Bearer ${seeded.token}`, 'x-finished-at': new Date().toISOString() } });
+    expect(((await again.json()) as { status: string }).status).toBe('failed');
   });
 });

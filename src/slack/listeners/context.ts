@@ -6,6 +6,7 @@ import type { Origin } from '../action-ids.ts';
 import type { ApproverCheck } from '../permissions.ts';
 import { tell, type WorkflowDeps } from '../workflows.ts';
 import type { WebClient } from '@slack/web-api';
+import { countSlackCalls } from '../../metrics.ts';
 
 /** What every listener gets: enough to build WorkflowDeps with the request's client. */
 export interface ListenerDeps {
@@ -13,9 +14,13 @@ export interface ListenerDeps {
   log: Logger;
   config: Config;
   approvers: (client: WebClient) => ApproverCheck;
+  /** SLACK_ADMIN_GROUP (admins also include the approvers). */
+  admins?: (client: WebClient) => ApproverCheck;
 }
 
-export function workflowDeps(deps: ListenerDeps, client: WebClient): WorkflowDeps {
+export function workflowDeps(deps: ListenerDeps, requestClient: WebClient): WorkflowDeps {
+  // Bolt hands each listener its own client: counted here, where every workflow gets it.
+  const client = countSlackCalls(requestClient);
   return { db: deps.db, client, config: deps.config, log: deps.log, approvers: deps.approvers(client) };
 }
 

@@ -1,3 +1,5 @@
+import type { PostedMeta } from '../../db/schema.ts';
+
 /**
  * Block Kit building blocks and Slack's limits. Everything in views/ is pure: data in,
  * JSON out. Text that comes from logs or users goes through esc()/code() so a file called
@@ -42,6 +44,8 @@ export interface SlackMessage {
   /** Notification / fallback text. */
   text: string;
   blocks: Block[];
+  /** Not sent to Slack: kept with the posted message so its headline can be recomputed. */
+  meta?: PostedMeta;
 }
 
 /** Escapes the three characters Slack treats as control sequences in message text. */
@@ -141,6 +145,9 @@ const EMOJI: Record<string, string> = {
   ':hourglass:': '⏳',
   ':grey_question:': '❔',
   ':new:': '🆕',
+  ':double_vertical_bar:': '⏸️',
+  ':arrow_forward:': '▶️',
+  ':inbox_tray:': '📥',
   ':tada:': '🎉',
   ':eyes:': '👀',
   ':bookmark:': '🔖',

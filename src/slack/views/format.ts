@@ -3,10 +3,14 @@
 const STATUS_ICON: Record<string, string> = {
   ok: ':white_check_mark:',
   failed: ':x:',
+  suspect: ':warning:',
   incomplete: ':hourglass_flowing_sand:',
   missing: ':grey_question:',
+  waiting: ':new:',
+  paused: ':double_vertical_bar:',
   none: ':new:',
 };
+
 
 export const icon = (status: string) => STATUS_ICON[status] ?? ':grey_question:';
 

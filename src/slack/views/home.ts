@@ -1,6 +1,5 @@
 import type { ExceptionRow } from '../../exceptions/store.ts';
-import type { Status } from '../../reports/classify.ts';
-import type { ProblemRow } from '../../reports/summary.ts';
+import type { ProblemRow, StateCounts } from '../../reports/summary.ts';
 import { ACTION, encodeExceptionRef } from '../action-ids.ts';
 import { actions, button, code, context, divider, esc, header, section, type Block } from './blocks.ts';
 import { icon, plural } from './format.ts';
@@ -10,12 +9,13 @@ import { mention } from './server-block.ts';
 const MAX_FAILURES = 40;
 
 /** The App Home tab: the fleet at a glance, open failures, and (for approvers) what waits for them. */
-export function homeView(counts: Record<Status | 'none', number>, open: ProblemRow[], pending: ExceptionRow[] | null, now: Date) {
+export function homeView(counts: StateCounts, open: ProblemRow[], pending: ExceptionRow[] | null, now: Date) {
   const blocks: Block[] = [
     header('Backups at a glance'),
     section(
-      (['failed', 'incomplete', 'missing', 'ok'] as const).map((s) => `${icon(s)} *${counts[s]}* ${s}`).join(' · ') +
-        (counts.none ? ` · ${icon('none')} *${counts.none}* without reports` : ''),
+      (['failed', 'suspect', 'incomplete', 'missing', 'ok'] as const).map((s) => `${icon(s)} *${counts[s]}* ${s}`).join(' · ') +
+        (counts.waiting ? ` · ${icon('waiting')} *${counts.waiting}* waiting for a first report` : '') +
+        (counts.paused ? ` · ${icon('paused')} *${counts.paused}* paused` : ''),
     ),
   ];
   if (pending && pending.length) {

@@ -5,6 +5,10 @@ import { ACTION, encodeExceptionRef, encodeReportRef, VIEW } from '../action-ids
 import { actions, button, code, context, esc, header, LIMITS, plain, section, truncate, type Block } from './blocks.ts';
 import { ago, icon, when } from './format.ts';
 import { ackLine, mention } from './server-block.ts';
+import { codeLabel } from '../../parsers/index.ts';
+import type { BaselineView } from '../../reports/baseline.ts';
+import type { SuspicionReason } from '../../reports/suspicion-rules.ts';
+import { baselineLines, suspicionLines } from './baseline.ts';
 
 /** Modal views and the approval request message. Pure. */
 
@@ -25,7 +29,7 @@ export function asView(m: Modal | { type: 'home'; blocks: unknown[] }): View {
 
 const title = (text: string) => ({ type: 'plain_text' as const, text: truncate(text, 24) });
 
-export function ackModal(server: string, code_: number, metadata: string): Modal {
+export function ackModal(server: string, code_: number, metadata: string, format?: string): Modal {
   return {
     type: 'modal',
     callback_id: VIEW.ack,
@@ -34,13 +38,39 @@ export function ackModal(server: string, code_: number, metadata: string): Modal
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: metadata,
     blocks: [
-      section(`You take ownership of ${code(server)} (code ${code_}). Repeat alerts stop until its status changes.`),
+      section(`You take ownership of ${code(server)} (${format ? codeLabel(format, code_) : `code ${code_}`}). Repeat alerts stop until its status changes.`),
       {
         type: 'input',
         block_id: 'note',
         optional: true,
         label: plain('Note', 2000),
         element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 500, placeholder: plain('e.g. customer is replacing the disk on Friday', 150) },
+      },
+    ],
+  };
+}
+
+/** "Accept as new normal": the reason is required, because it silences a suspect verdict. */
+export function acceptModal(server: string, reasons: string[], metadata: string): Modal {
+  return {
+    type: 'modal',
+    callback_id: VIEW.accept,
+    title: title('Accept as new normal'),
+    submit: { type: 'plain_text', text: 'Accept' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: metadata,
+    blocks: [
+      section(
+        truncate(
+          `${code(server)} is suspect:\n${reasons.join('\n')}\n\nAccepting makes this run the first of a new baseline: drops and short runs are measured from it on (after a few good runs). A dry run or a missed canary stays suspect.`,
+          LIMITS.sectionText,
+        ),
+      ),
+      {
+        type: 'input',
+        block_id: 'reason',
+        label: plain('Why is this the new normal?', 2000),
+        element: { type: 'plain_text_input', action_id: 'value', min_length: 3, max_length: 500, placeholder: plain('e.g. old archives deleted on 3 May', 150) },
       },
     ],
   };
@@ -105,6 +135,8 @@ export interface DetailsData {
   graceMinutes: number;
   status: string | null;
   code: number | null;
+  /** The tool that wrote the latest log, to show its code as "TSM 12". */
+  format?: string | null;
   meaning: string | null;
   backupAt: Date | null;
   lastSuccessAt: Date | null;
@@ -114,6 +146,9 @@ export interface DetailsData {
   excerpt: string | null;
   reportId: number | null;
   ack: AckInfo | null;
+  /** Why the latest run is suspect, and the baseline it was judged against. */
+  suspicion?: SuspicionReason[];
+  baseline?: BaselineView | null;
 }
 
 export function detailsModal(d: DetailsData, now: Date, tz: string, metadata: string): Modal {
@@ -122,12 +157,16 @@ export function detailsModal(d: DetailsData, now: Date, tz: string, metadata: st
     section(
       `Target ${d.targetHost ? code(d.targetHost) : '_not set_'} · schedule \`${esc(d.schedule)}\` ${esc(d.timezone)}, grace ${d.graceMinutes} min\n` +
         (d.status
-          ? `${icon(d.status)} *${d.status}* · code *${d.code}*: ${esc(d.meaning ?? '')} · ${when(d.backupAt!, tz)} · last ok ${ago(d.lastSuccessAt, now)}`
+          ? `${icon(d.status)} *${d.status}* · ${d.format ? `*${codeLabel(d.format, d.code!)}*` : `code *${d.code}*`}: ${esc(d.meaning ?? '')} · ${when(d.backupAt!, tz)} · last ok ${ago(d.lastSuccessAt, now)}`
           : 'No reports yet.') +
         (d.ack ? `\n${ackLine(d.ack)}` : ''),
     ),
-    section(`*Last ${d.strip.length} days*\n${d.strip.map((s) => (s.status ? icon(s.status) : '▫️')).join('')}\n${d.strip.map((s) => `\`${s.day.slice(5)}\` ${s.code ?? '·'}`).join('  ')}`),
   ];
+  const numbers = [...suspicionLines(d.suspicion), ...baselineLines(d.baseline, tz)];
+  if (numbers.length) blocks.push(section(truncate(numbers.join('\n'), LIMITS.sectionText)));
+  blocks.push(
+    section(`*Last ${d.strip.length} days*\n${d.strip.map((s) => (s.status ? icon(s.status) : '▫️')).join('')}\n${d.strip.map((s) => `\`${s.day.slice(5)}\` ${s.code ?? '·'}`).join('  ')}`),
+  );
   if (d.fileErrors.length) {
     const lines = d.fileErrors.slice(0, 25).map((e) => `${e.excepted ? ':white_check_mark: excepted' : ':x:'} ${e.kind} ${code(e.path)}`);
     blocks.push(section(truncate(`*File errors* (${d.fileErrorCount})\n${lines.join('\n')}`, LIMITS.sectionText)));

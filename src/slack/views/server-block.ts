@@ -12,13 +12,14 @@ export interface ServerActionsInput {
   ack: AckInfo | null;
 }
 
-const LABEL: Record<ServerAction, string> = { ack: 'Acknowledge', exception: 'Add exception', reparse: 'Reparse', details: 'Details' };
+const LABEL: Record<ServerAction, string> = { ack: 'Acknowledge', exception: 'Add exception', reparse: 'Reparse', details: 'Details', accept: 'Accept as new normal' };
 
-/** Acknowledge, Add exception (only with file errors), Reparse (only with a report), Details. */
+/** Acknowledge, Add exception (only with file errors), Accept as new normal (only when suspect), Reparse (only with a report), Details. */
 export function availableActions(p: ServerActionsInput): ServerAction[] {
   const list: ServerAction[] = [];
-  if (p.status !== 'ok' && !p.ack && p.resultId) list.push('ack');
+  if (['failed', 'suspect', 'incomplete', 'missing'].includes(p.status) && !p.ack && p.resultId) list.push('ack');
   if (p.fileErrorCount > 0 && p.resultId) list.push('exception');
+  if (p.status === 'suspect' && p.hasReport && p.resultId) list.push('accept');
   if (p.hasReport && p.resultId) list.push('reparse');
   list.push('details');
   return list;

@@ -15,5 +15,5 @@ export function registerServerActions(app: App, deps: ListenerDeps): void {
     await guarded(wf, body.user.id, origin, () => startServerAction(wf, { ref, userId: body.user.id, triggerId: body.trigger_id, origin }));
   };
   app.action<BlockAction<OverflowAction>>(ACTION.serverMenu, handler);
-  for (const id of [ACTION.ack, ACTION.exception, ACTION.reparse, ACTION.details]) app.action<BlockAction<ButtonAction>>(id, handler);
+  for (const id of [ACTION.ack, ACTION.exception, ACTION.reparse, ACTION.details, ACTION.accept]) app.action<BlockAction<ButtonAction>>(id, handler);
 }

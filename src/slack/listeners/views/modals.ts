@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { checkPattern } from '../../../exceptions/match.ts';
 import { VIEW } from '../../action-ids.ts';
-import { decodeMetadata, submitAck, submitException, type ExceptionForm } from '../../workflows.ts';
+import { decodeMetadata, exceptionMatchErrors, submitAccept, submitAck, submitException, type ExceptionForm } from '../../workflows.ts';
 import { guarded, workflowDeps, type ListenerDeps } from '../context.ts';
 
 type Values = Record<string, Record<string, { value?: string | null; selected_option?: { value: string } | null; selected_date?: string | null }>>;
@@ -27,6 +27,18 @@ export function registerModalSubmissions(app: App, deps: ListenerDeps): void {
     );
   });
 
+  app.view(VIEW.accept, async ({ ack, body, view, client }) => {
+    const reason = ((view.state.values as Values).reason?.value?.value ?? '').trim();
+    if (reason.length < 3) {
+      await ack({ response_action: 'errors', errors: { reason: 'Say why this run is the new normal, e.g. "old archives deleted on 3 May".' } });
+      return;
+    }
+    await ack();
+    const wf = workflowDeps(deps, client);
+    const meta = decodeMetadata(view.private_metadata);
+    await guarded(wf, body.user.id, meta?.origin ?? {}, () => submitAccept(wf, { userId: body.user.id, metadata: view.private_metadata, reason }));
+  });
+
   app.view(VIEW.exception, async ({ ack, body, view, client }) => {
     const values = view.state.values as Values;
     const form: ExceptionForm = {
@@ -35,7 +47,7 @@ export function registerModalSubmissions(app: App, deps: ListenerDeps): void {
       reason: values.reason?.value?.value ?? '',
       expires: values.expires?.value?.selected_date ?? null,
     };
-    const errors = exceptionFormErrors(form, new Date().toISOString().slice(0, 10));
+    const errors = exceptionFormErrors(form, new Date().toISOString().slice(0, 10)) ?? (await exceptionMatchErrors(deps.db, view.private_metadata, form.pattern));
     if (errors) {
       await ack({ response_action: 'errors', errors });
       return;

@@ -10,6 +10,8 @@
  */
 import {
   INCOMPLETE,
+  isExceptable,
+  parseWhole,
   type FileError,
   type FileErrorKind,
   type FinalLine,
@@ -17,10 +19,19 @@ import {
   type ParsedReport,
   type StreamParser,
   type TransferStats,
-} from './types.ts';
-import { parseCount, parseDecimal } from './numbers.ts';
+} from '../types.ts';
+import { parseCount, parseDecimal } from '../numbers.ts';
 
-export const RSYNC_PARSER_VERSION = 'rsync/1';
+/** rsync/2: case-specific hints (empty log, no -v, killed run), common stats names, UTF-16 input. */
+export const RSYNC_PARSER_VERSION = 'rsync/2';
+
+/** rsync is silent on success unless asked to talk: without -v or --stats nothing proves the end. */
+export const HINT_NOT_VERBOSE =
+  "rsync printed no file list and no closing summary, which is what it does when it is not verbose: run rsync with -v or --stats so the log proves completion (and upload both stdout and stderr).";
+const HINT_EMPTY =
+  'The upload is empty (rsync prints nothing on success unless it is verbose): run rsync with -v or --stats so the log proves completion, and check that the script uploads both stdout and stderr.';
+const HINT_STOPPED =
+  "rsync was listing files and stopped before its closing summary, without an error of its own: it was killed (kill -9, a task-scheduler time limit, the out-of-memory killer, a shutdown) or the log was cut off. That is not a network failure: find what stops the backup on the customer server, then re-run it.";
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -160,6 +171,8 @@ export function createRsyncParser(options: ParseOptions = {}): StreamParser {
   let bytes = 0;
   let sawNul = false;
   let sawRsync = false;
+  /** rsync -v (or --progress/--itemize) printed its file list header: it was verbose. */
+  let sawFileList = false;
   /** Line number of the "total size is" line, while nothing but diagnostics follows it. */
   let summaryLine = 0;
   let outputAfterSummary = false;
@@ -178,7 +191,7 @@ export function createRsyncParser(options: ParseOptions = {}): StreamParser {
 
   function addFileError(rawPath: string, kind: FileErrorKind, message: string): void {
     const path = unescapeRsyncPath(rawPath);
-    const excepted = isExcepted(path);
+    const excepted = isExceptable(kind) && isExcepted(path);
     fileErrorCount++;
     if (excepted) exceptedCount++;
     else if (kind === 'vanished') vanishedCount++;
@@ -250,7 +263,10 @@ export function createRsyncParser(options: ParseOptions = {}): StreamParser {
       }
     }
     if (BARE_MESSAGES.test(text)) return addMessage(text);
-    if (RSYNC_MARKERS.test(text)) sawRsync = true;
+    if (RSYNC_MARKERS.test(text)) {
+      sawRsync = true;
+      sawFileList = true;
+    }
     sawOutput();
   }
 
@@ -311,39 +327,42 @@ export function createRsyncParser(options: ParseOptions = {}): StreamParser {
       handleLine(carry, 0, carry.length);
       carry = null;
     }
-    const { code, reason } = verdict();
+    const { code, reason, hint = null } = verdict();
     return {
       format: 'rsync',
       parserVersion: RSYNC_PARSER_VERSION,
       code,
       completed: summaryLine > 0 && !outputAfterSummary,
       reason,
+      hint,
       finalLines,
       fileErrors,
       fileErrorCount,
       exceptedCount,
       vanishedCount,
       messages,
-      stats,
+      stats: commonStats(stats, fileErrorCount - vanishedCount),
       lines: lineNo,
       bytes,
     };
   }
 
-  function verdict(): { code: number; reason: string | null } {
-    if (bytes === 0) return { code: INCOMPLETE, reason: 'The upload is empty: the backup script sent no rsync output.' };
+  function verdict(): { code: number; reason: string | null; hint?: string } {
+    if (bytes === 0) return { code: INCOMPLETE, reason: 'The upload is empty: the backup script sent no rsync output.', hint: HINT_EMPTY };
     const local = pickLocalExit(finalLines);
     if (local) return { code: local.code, reason: null };
     if (sawNul && !sawRsync) {
       return { code: INCOMPLETE, reason: 'The upload is binary data, not rsync output: check what the backup script uploads.' };
     }
     if (!sawRsync) {
-      return { code: INCOMPLETE, reason: 'Nothing in the upload looks like rsync output: check what the backup script uploads.' };
+      // Often rsync itself, run without -v: -i or --info=progress2 lines prove nothing.
+      return { code: INCOMPLETE, reason: 'Nothing in the upload looks like rsync output: check what the backup script uploads.', hint: HINT_NOT_VERBOSE };
     }
     if (summaryLine === 0) {
       return {
         code: INCOMPLETE,
         reason: "The log ends before rsync's closing summary ('total size is ...'): the transfer did not finish.",
+        hint: sawFileList ? HINT_STOPPED : HINT_NOT_VERBOSE,
       };
     }
     if (outputAfterSummary) {
@@ -361,6 +380,18 @@ export function createRsyncParser(options: ParseOptions = {}): StreamParser {
   return { push, end };
 }
 
+/** rsync's numbers under the names every tool shares (types.ts), next to rsync's own. */
+function commonStats(s: TransferStats, failed: number): TransferStats {
+  const out: TransferStats = { ...s };
+  if (s.files !== undefined) out.filesInspected = s.files;
+  if (s.filesCreated !== undefined) out.filesNew = s.filesCreated;
+  if (s.filesTransferred !== undefined) out.filesChanged = s.filesTransferred;
+  if (s.totalSize !== undefined) out.bytesProcessed = s.totalSize;
+  if (s.literalData !== undefined) out.bytesAdded = s.literalData;
+  if (failed > 0) out.filesFailed = failed;
+  return out;
+}
+
 /**
  * Several closing lines can appear: the remote side's, then the local one's, and sometimes
  * a child's "received SIGUSR1 (code 19)" printed after the parent's real exit. The local
@@ -373,9 +404,5 @@ export function pickLocalExit(lines: readonly FinalLine[]): FinalLine | undefine
   return lines[lines.length - 1];
 }
 
-/** Parse a whole log held in memory (convenience for tests and small inputs). */
-export function parseRsync(input: Uint8Array | string, options?: ParseOptions): ParsedReport {
-  const parser = createRsyncParser(options);
-  parser.push(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
-  return parser.end();
-}
+/** Parse a whole rsync log held in memory (tests and small inputs). */
+export const parseRsync = (input: Uint8Array | string, options?: ParseOptions): ParsedReport => parseWhole(createRsyncParser(options), input);

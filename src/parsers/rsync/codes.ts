@@ -1,148 +1,131 @@
 /**
  * What each rsync completion code means for the support team, and what to do about it.
  * The facts come from rsync's own exit-code list and the old report server's runbook;
- * the wording is ours. `tsr3` marks problems on the backup side that need the senior group.
+ * the wording is ours. `escalate` marks codes that point at the backup target or the
+ * network (10, 12, 30, 35, 255): the only ones the senior group is paged for.
  */
-export interface CodeInfo {
-  meaning: string;
-  hint: string;
-  tsr3?: boolean;
-}
+import type { CodeEntry } from '../types.ts';
 
-const codes: Record<number, CodeInfo> = {
+export const RSYNC_CODE_TABLE: Readonly<Record<number, CodeEntry>> = {
   [-2]: {
+    outcome: 'failed',
     meaning: 'No proof the backup finished',
     hint:
-      'The log ends without rsync\'s closing summary: the run is still going, was killed (check that the scheduled task may run on battery and is not stopped by a time limit), or the upload was cut short. ' +
-      'If many servers on the same backup target show this on the same night, the target itself is suspect: escalate to TSR3. Otherwise re-run the backup and upload again.',
+      "The log ends without rsync's closing summary: the run is still going, was stopped (a task-scheduler time limit, a reboot, the machine going to sleep), or the upload was cut short. " +
+      'Re-run the backup and check that the scheduled task may run to the end; if many servers on the same backup target show this on the same night, look at the target.',
   },
-  0: { meaning: 'Success', hint: 'Nothing to do.' },
-  1: {
+  0: {
+    outcome: 'ok',
+    meaning: 'Success',
+    hint: 'Nothing to do.',
+  },
+  1: { outcome: 'failed',
     meaning: 'Syntax or usage error',
     hint: 'The rsync command line in the backup script is wrong (unknown option or bad arguments). Fix the script on the customer server.',
   },
-  2: {
+  2: { outcome: 'failed',
     meaning: 'Protocol incompatibility',
     hint: 'Something else is writing into the rsync connection (a login banner, a shell profile that prints text) or the data is being corrupted on the way. Check the remote shell setup, then the network hardware.',
   },
-  3: {
+  3: { outcome: 'failed',
     meaning: 'Errors selecting input/output files or directories',
     hint: 'The paths the script asks rsync to back up, or the destination, do not exist or cannot be used. Check the source and destination paths in the script.',
   },
-  4: {
+  4: { outcome: 'failed',
     meaning: 'Requested action not supported',
     hint: 'An option is not supported on one side (old rsync on the backup target, or an OS that cannot handle the files). Compare rsync versions on both ends and remove the unsupported option.',
   },
-  5: {
+  5: { outcome: 'failed',
     meaning: 'Error starting the client-server protocol',
-    hint: 'rsync could not start talking to the backup server (unknown module, refused login, daemon problem). Read the @ERROR line in the log; if the daemon side is at fault, escalate to TSR3.',
-    tsr3: true,
+    hint: 'rsync could not start talking to the backup server (unknown module, refused login, daemon problem). Read the @ERROR line in the log: a wrong module name or password is fixed in the backup script; a daemon that does not answer like rsync is a problem on the backup target.',
   },
-  6: {
+  6: { outcome: 'failed',
     meaning: 'Daemon unable to append to its log file',
     hint: 'The rsync daemon cannot write its log file. Check the log file path and its permissions on the daemon host.',
   },
-  10: {
+  10: { outcome: 'failed', escalate: true,
     meaning: 'Error in socket I/O',
-    hint: 'The backup server did not accept the connection (refused, unreachable, wrong port). TSR3 should check why the backup target is not taking connections.',
-    tsr3: true,
+    hint: 'The backup server did not accept the connection (refused, unreachable, wrong port). Check that the backup target is up and taking connections on the rsync port.',
   },
-  11: {
+  11: { outcome: 'failed',
     meaning: 'Error in file I/O',
     hint: 'rsync could not read or write a file as a whole (often a full disk on the backup target, or a failing local disk). Check free space on the target and the disk health on both ends.',
   },
-  12: {
+  12: { outcome: 'failed', escalate: true,
     meaning: 'Error in the rsync protocol data stream',
     hint: 'The connection to the backup server died mid-run, or the remote side quit. Usually the customer\'s Internet dropped: re-run the backup once the link is stable.',
   },
-  13: {
+  13: { outcome: 'failed',
     meaning: 'Errors with program diagnostics',
     hint: 'rsync could not report its own diagnostics, usually after a dropped connection or a permission problem. Check the customer\'s connectivity and the account the backup runs as.',
   },
-  14: {
+  14: { outcome: 'failed',
     meaning: 'Error in IPC code',
-    hint: 'rsync could not start or talk to its helper process (the remote shell, often ssh). Check the -e command in the script; if connections to the backup servers are refused, escalate to TSR3.',
-    tsr3: true,
+    hint: 'rsync could not start or talk to its helper process (the remote shell, often ssh). Check the -e command in the script and that the remote shell can log in to the backup target.',
   },
-  15: {
+  15: { outcome: 'failed',
     meaning: 'Sibling process crashed',
     hint: 'One of rsync\'s own processes crashed. Re-run the backup; if it repeats, upgrade rsync on both ends.',
   },
-  16: {
+  16: { outcome: 'failed',
     meaning: 'Sibling process terminated abnormally',
     hint: 'One of rsync\'s own processes ended unexpectedly. Re-run the backup; if it repeats, look for memory or disk problems on the customer server.',
   },
-  19: {
+  19: { outcome: 'failed',
     meaning: 'Received SIGUSR1',
     hint: 'rsync was told to stop by one of its own processes, usually because another part failed first. Look at the errors above it in the log.',
   },
-  20: {
+  20: { outcome: 'failed',
     meaning: 'Received SIGINT, SIGTERM or SIGHUP',
     hint: 'Someone or something stopped rsync (a reboot, a task-scheduler time limit, a killed session, or the backup target going down). Re-run the backup and check the scheduled task settings.',
   },
-  21: {
+  21: { outcome: 'failed',
     meaning: 'Some error returned by waitpid()',
     hint: 'rsync lost track of one of its processes. Re-run the backup; if it repeats, check the customer server\'s load.',
   },
-  22: {
+  22: { outcome: 'failed',
     meaning: 'Error allocating core memory buffers',
     hint: 'rsync ran out of memory (or hit --max-alloc). Free memory on the customer server, raise --max-alloc, or split the backup into smaller sets.',
   },
-  23: {
+  23: { outcome: 'partial',
     meaning: 'Partial transfer due to error',
     hint: 'Some files were not backed up (locked, unreadable, missing). For a file that matters, set up another way to back it up (VSS, a database dump) and then add an exception; for a file nobody needs, add an exception.',
   },
-  24: {
+  24: { outcome: 'ok',
     meaning: 'Partial transfer due to vanished source files',
     hint: 'Files were deleted while the backup ran. That is normal; nothing to fix.',
   },
-  25: {
+  25: { outcome: 'failed',
     meaning: 'The --max-delete limit stopped deletions',
     hint: 'rsync refused to delete more files than --max-delete allows on the backup target. Check whether that many files really were removed on the customer server before raising the limit.',
   },
-  30: {
+  30: { outcome: 'failed', escalate: true,
     meaning: 'Timeout in data send/receive',
     hint: 'No data moved for longer than rsync\'s --timeout. Check the customer\'s connection; raise the timeout if the server has very large files that take long to scan.',
   },
-  35: {
+  35: { outcome: 'failed', escalate: true,
     meaning: 'Timeout waiting for daemon connection',
-    hint: 'The backup server did not answer in time. TSR3 should check the rsync daemon on the backup target.',
-    tsr3: true,
+    hint: 'The backup server did not answer in time. Check the rsync daemon on the backup target.',
   },
-  124: {
+  124: { outcome: 'failed',
     meaning: 'Remote shell failed',
     hint: 'The remote shell command (-e, usually ssh) failed. Check the ssh key, the host name and that the backup target is reachable.',
   },
-  125: {
+  125: { outcome: 'failed',
     meaning: 'Remote shell killed',
     hint: 'The remote shell (usually ssh) was killed. Re-run the backup and check for anything stopping ssh on the customer server.',
   },
-  126: {
+  126: { outcome: 'failed',
     meaning: 'Remote command could not be run',
-    hint: 'The rsync program on the backup target exists but could not be started. TSR3 should check rsync on the backup target.',
-    tsr3: true,
+    hint: 'The rsync program on the backup target exists but could not be started. Check rsync on the backup target (installed, executable, --rsync-path).',
   },
-  127: {
+  127: { outcome: 'failed',
     meaning: 'Remote command not found',
     hint: 'The remote shell could not find rsync on the other end, or the connection dropped as it started. Check --rsync-path and that rsync is installed on the backup target.',
   },
-  255: {
+  255: { outcome: 'failed', escalate: true,
     meaning: 'Unexplained error (often the connection dropped)',
     hint: 'Usually ssh could not connect or the connection dropped. Check the customer\'s Internet connection and the ssh setup, then re-run the backup.',
   },
 };
 
-/** Codes rsync itself documents, in the order of its manual. */
-export const RSYNC_CODES: readonly number[] = Object.keys(codes)
-  .map(Number)
-  .filter((c) => c >= 0)
-  .sort((a, b) => a - b);
-
-export function describeCode(code: number): CodeInfo {
-  return (
-    codes[code] ?? {
-      meaning: `Unknown rsync code ${code}`,
-      hint: 'rsync returned a code it does not document. Read the end of the log for the actual error.',
-    }
-  );
-}

@@ -1,0 +1,12 @@
+// Loaded with `node --import`: writes "package: NAME" to stderr for every module a process
+// resolves inside node_modules, so a test can see which libraries a command loads.
+import { register } from 'node:module';
+
+const hook = `
+export async function resolve(specifier, context, next) {
+  const found = await next(specifier, context);
+  const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(found.url);
+  if (m) process.stderr.write('package: ' + m[1] + '\\n');
+  return found;
+}`;
+register(`data:text/javascript,${encodeURIComponent(hook)}`);
