@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'timeout'
   | 'internal'
   /** The service cannot start: a setting or the environment must change (CLI exit 2). */
-  | 'startup';
+  | 'startup'
+  /** A consistency check found a difference (`backupbot doctor`; CLI exit 1). */
+  | 'check_failed';
 
 export class AppError extends Error {
   override name = 'AppError';
@@ -37,6 +39,7 @@ export const httpStatusFor: Record<ErrorCode, number> = {
   unauthorized: 401,
   too_large: 413,
   database_busy: 503,
+  check_failed: 500,
   too_many: 429,
   timeout: 408,
   internal: 500,

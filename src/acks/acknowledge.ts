@@ -1,7 +1,7 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import { audit } from '../audit.ts';
 import type { Db } from '../db/client.ts';
-import { acknowledgements, results } from '../db/schema.ts';
+import { acknowledgements, results, serverCurrent } from '../db/schema.ts';
 import { AppError } from '../errors.ts';
 
 export type Ack = typeof acknowledgements.$inferSelect;
@@ -49,19 +49,15 @@ export async function acknowledge(db: Db, input: AckInput): Promise<{ ack: Ack; 
 
 /**
  * Acknowledgements still in force, by server: the newest one per server, as long as no later
- * result has a different status or code (a success or another failure clears it).
+ * result has a different status or code (a success or another failure clears it). The
+ * triggers on results and acknowledgements keep that one in `server_current.ack_id`.
  */
 export async function activeAcks(db: Db, serverIds?: number[]): Promise<Map<number, Ack>> {
   if (serverIds && serverIds.length === 0) return new Map();
   const rows = await db
-    .selectDistinctOn([acknowledgements.serverId])
-    .from(acknowledgements)
-    .where(
-      and(
-        serverIds ? inArray(acknowledgements.serverId, serverIds) : undefined,
-        sql`not exists (select 1 from results r where r.server_id = ${acknowledgements.serverId} and r.id > ${acknowledgements.resultId} and (r.status <> ${acknowledgements.status} or r.code <> ${acknowledgements.code}))`,
-      ),
-    )
-    .orderBy(acknowledgements.serverId, desc(acknowledgements.createdAt));
-  return new Map(rows.map((a) => [a.serverId, a]));
+    .select({ ack: acknowledgements })
+    .from(serverCurrent)
+    .innerJoin(acknowledgements, eq(acknowledgements.id, serverCurrent.ackId))
+    .where(serverIds ? inArray(serverCurrent.serverId, serverIds) : undefined);
+  return new Map(rows.map(({ ack }) => [ack.serverId, ack]));
 }

@@ -222,6 +222,13 @@ function buildProgram(ctx: CliContext, serve: () => Promise<void>): Command {
     .action(async (flags) => (await import('./prune.ts')).pruneCommand(ctx, flags));
 
   program
+    .command('doctor')
+    .description('check that each server\'s current state (what status and the summaries read) matches its history')
+    .option('--fix', 'rebuild the current state from the history where it differs')
+    .option('--json', 'print JSON')
+    .action(async (flags) => (await import('./doctor.ts')).doctorCommand(ctx, flags));
+
+  program
     .command('run')
     .description('build and post a scheduled report now')
     .argument('<job>', 'nightly or digest')
@@ -320,7 +327,7 @@ function report(err: unknown, io: CliIo): number {
   }
   if (err instanceof AppError || err instanceof ConfigError) {
     io.err(`backupbot: ${err.message}\n`);
-    return err instanceof AppError && err.code === 'database_busy' ? 1 : 2;
+    return err instanceof AppError && (err.code === 'database_busy' || err.code === 'check_failed') ? 1 : 2;
   }
   if (isUnavailable(err)) {
     // The database went away while a command ran: one line, no stack.

@@ -356,3 +356,32 @@ export const appSettings = pgTable('app_settings', {
   value: text('value').notNull(),
   createdAt: tstz('created_at').notNull().defaultNow(),
 });
+
+/**
+ * Each server's standing, one row per server that has any result: its latest result, its last
+ * success, since when it has been failing, and the acknowledgement in force. Kept by triggers
+ * on `results` and `acknowledgements` (migration 0010), so it changes in the same transaction
+ * as the row that changes it, whichever code path inserts that row (upload, reparse, missed
+ * slot, acknowledgement, an approved exception's reparse). The fleet views read this table:
+ * O(servers) rows instead of a probe into a year of results per server. `backupbot doctor`
+ * recomputes it from the history and reports any difference.
+ */
+export const serverCurrent = pgTable('server_current', {
+  serverId: integer('server_id')
+    .primaryKey()
+    .references(() => servers.id),
+  /** The newest result by (backup_at, id). */
+  // No foreign keys on the two ids: the triggers keep them true (a deleted result or
+  // acknowledgement makes them recompute the row), and a key would cost a look-up per write.
+  latestResultId: bigint('latest_result_id', { mode: 'number' }),
+  latestBackupAt: tstz('latest_backup_at'),
+  /** The newest backup_at of any ok result, ever. */
+  lastSuccessAt: tstz('last_success_at'),
+  /** The oldest backup_at of the results after the last success (null: the newest result is the last success). */
+  failingSince: tstz('failing_since'),
+  /** How many results came after the last success. */
+  failingResults: integer('failing_results').notNull().default(0),
+  /** The acknowledgement in force (the newest one no later result contradicts), or null. */
+  ackId: integer('ack_id'),
+  updatedAt: tstz('updated_at').notNull().defaultNow(),
+});

@@ -1,6 +1,6 @@
-import { and, desc, eq, getTableColumns, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { customers, results, servers } from '../db/schema.ts';
+import { customers, results, serverCurrent, servers } from '../db/schema.ts';
 import type { ServerWithCustomer } from '../fleet/servers.ts';
 import { SERVER_STATES, serverState, STATE_SEVERITY, type ServerState } from '../fleet/state.ts';
 import { dayIn } from './days.ts';
@@ -26,39 +26,27 @@ export interface FleetQuery {
 
 /**
  * Every server with its latest result, its last success and its state. The first two come
- * from a LATERAL probe per server into results_server_latest_idx / results_server_ok_idx, so
- * the cost grows with the number of servers, not with a year of history.
+ * from `server_current` (one row per server, kept by triggers in the same transaction as each
+ * result), joined to the latest result by its primary key: the cost grows with the number of
+ * servers, never with the length of their history.
  */
 export async function fleetStatus(db: Db, q: FleetQuery = {}): Promise<ServerStatus[]> {
   const now = q.now ?? new Date();
-  const latest = db
-    .select()
-    .from(results)
-    .where(eq(results.serverId, servers.id))
-    .orderBy(desc(results.backupAt), desc(results.id))
-    .limit(1)
-    .as('latest');
-  // max() lets the planner take one step down results_server_ok_idx (min/max optimisation);
-  // the equivalent ORDER BY ... LIMIT 1 made it read and sort every ok row of the server.
-  const lastOk = sql<Date | string | null>`(select max(r.backup_at) from results r where r.server_id = ${servers.id} and r.status = 'ok')`;
-  // Drizzle selects a subquery's columns one by one; map them back to a result row.
-  const latestCols = Object.fromEntries(
-    Object.keys(getTableColumns(results)).map((k) => [k, latest[k as keyof typeof latest]]),
-  ) as unknown as typeof results._.columns;
   const rows = await db
-    .select({ server: servers, customerName: customers.name, latest: latestCols, lastSuccessAt: lastOk })
+    .select({ server: servers, customerName: customers.name, latest: results, lastSuccessAt: serverCurrent.lastSuccessAt })
     .from(servers)
     .innerJoin(customers, eq(customers.id, servers.customerId))
-    .leftJoinLateral(latest, sql`true`)
+    .leftJoin(serverCurrent, eq(serverCurrent.serverId, servers.id))
+    .leftJoin(results, eq(results.id, serverCurrent.latestResultId))
     .where(and(q.serverIds ? inArray(servers.id, q.serverIds) : undefined, q.includeRemoved ? undefined : isNull(servers.removedAt)));
   return rows
     .map((r) => {
       const server = { ...r.server, customerName: r.customerName };
-      const last = r.latest && r.latest.id !== null ? r.latest : null;
+      const last = r.latest ?? null;
       return {
         server,
         latest: last,
-        lastSuccessAt: r.lastSuccessAt === null ? null : new Date(r.lastSuccessAt),
+        lastSuccessAt: r.lastSuccessAt,
         state: server.removedAt ? toRemovedState(last) : serverState(server, last, now),
       };
     })
