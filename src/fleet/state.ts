@@ -52,6 +52,21 @@ export function cronFor(expr: string, tz: string): Cron {
  * one that ran a day late, still counts for its own slot and not for the previous one.
  */
 export function dueSlot(server: Pick<ScheduledServer, 'scheduleCron' | 'timezone' | 'graceMinutes'>, now: Date): { slot: Date; from: Date } | null {
+  // A fleet shares a handful of schedules, and a view judges every server at the same `now`:
+  // croner's backward search costs ~0.1 ms, which for 10,000 servers was over a second.
+  const key = `${server.timezone}|${server.graceMinutes}|${now.getTime()}|${server.scheduleCron}`;
+  const known = slotCache.get(key);
+  if (known !== undefined) return known;
+  const due = computeDueSlot(server, now);
+  if (slotCache.size >= SLOT_CACHE_MAX) slotCache.clear();
+  slotCache.set(key, due);
+  return due;
+}
+
+const SLOT_CACHE_MAX = 10_000;
+const slotCache = new Map<string, { slot: Date; from: Date } | null>();
+
+function computeDueSlot(server: Pick<ScheduledServer, 'scheduleCron' | 'timezone' | 'graceMinutes'>, now: Date): { slot: Date; from: Date } | null {
   let cron: Cron;
   try {
     cron = cronFor(server.scheduleCron, server.timezone);

@@ -78,28 +78,45 @@ function refuse(req: IncomingMessage, res: ServerResponse, err: AppError): void 
   sendJson(res, status, { error: { code: err.code, message: err.message } }, headers);
 }
 
-/** How long a refused client has to read its answer before the connection is cut. */
-const LINGER_MS = 2000;
+/**
+ * How long a refused client may go quiet, and how long it may keep sending in all, before the
+ * connection is cut (nginx's lingering_timeout and lingering_time, with its defaults).
+ */
+const LINGER_IDLE_MS = 5000;
+const LINGER_TOTAL_MS = 30_000;
 
 /**
  * Closing a socket that still has unread incoming bytes makes the kernel send a reset, and
  * a client still busy sending its body may then lose the answer we just wrote (it sees
  * "connection reset" instead of the 413 or 401). Node closes a `Connection: close` answer
  * with socket.destroySoon(); for this one socket that becomes: send the answer and FIN,
- * keep reading and discarding, and close when the client does or after LINGER_MS.
+ * keep reading and discarding while the client keeps sending, and close when it stops (its
+ * FIN, or LINGER_IDLE_MS of silence) or after LINGER_TOTAL_MS at most. A slow client on a busy
+ * machine then still reads its answer.
  */
 function lingerOnClose(socket: Socket | null): void {
   if (!socket) return;
   socket.destroySoon = function lingeringClose(this: Socket) {
     if (this.writable) this.end();
-    const timer = setTimeout(() => this.destroy(), LINGER_MS);
-    timer.unref();
+    const cut = () => this.destroy();
+    let idle = setTimeout(cut, LINGER_IDLE_MS);
+    const total = setTimeout(cut, LINGER_TOTAL_MS);
+    idle.unref();
+    total.unref();
+    const stop = () => {
+      clearTimeout(idle);
+      clearTimeout(total);
+    };
     this.once('end', () => {
-      clearTimeout(timer);
+      stop();
       this.destroy();
     });
-    this.once('close', () => clearTimeout(timer));
-    this.on('data', () => undefined);
+    this.once('close', stop);
+    this.on('data', () => {
+      clearTimeout(idle);
+      idle = setTimeout(cut, LINGER_IDLE_MS);
+      idle.unref();
+    });
     this.resume();
   };
 }

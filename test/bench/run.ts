@@ -46,6 +46,10 @@ const TARGET_RSS_MB = 150;
 const FLAT_RSS_MB = 20;
 const TARGET_UPLOADS_PER_SEC = 300;
 const SLACK_ACK_MS = 3000;
+/** Issue 11: the fleet-wide /backup status at 10,000 servers x a year, p99. */
+const STATUS_P99_MS = 300;
+/** Issue 11: the nightly summary for 10,000 servers, built (data and messages). */
+const NIGHTLY_BUILD_MS = 1000;
 const FLEET_SERVERS = 10_000;
 const FLEET_DAYS = 365;
 const WEB_SERVERS = 2_000;
@@ -385,6 +389,11 @@ async function main(): Promise<void> {
       rows.push(...ingestRows(await ingestBench('postgres', postgresDb, 10_000, 300), true));
       return printTable(started, idleCheck, rows);
     }
+    // `npm run bench -- fleet`: only /backup and the nightly summary at 10,000 servers (about 3 minutes, most of it seeding).
+    if (process.argv.includes('fleet')) {
+      rows.push(...(await fleetRows()));
+      return printTable(started, idleCheck, rows);
+    }
     // `npm run bench -- cli`: only the whole-process CLI timings (about 20 s).
     if (process.argv.includes('cli')) {
       log(`generating ${PARSE_LINES.toLocaleString('en-US')}-line rsync log...`);
@@ -427,12 +436,7 @@ async function otherSections(rows: Row[]): Promise<void> {
     const lite = await ingestBench('pglite', pgliteDb, 4_000, 100);
     rows.push(...ingestRows(lite, false));
 
-    const cmd = await slackCommandBench(FLEET_SERVERS, FLEET_DAYS, 5, log);
-    const sec = '/backup at scale';
-    rows.push([sec, `fleet: servers x days of results (seeded in ${f(cmd.seedSeconds, 0)} s)`, `${cmd.servers.toLocaleString('en')} x ${FLEET_DAYS} = ${cmd.results.toLocaleString('en')}`, '', '']);
-    for (const c of cmd.timings) {
-      rows.push([sec, `/backup ${c.text}: p50 / max of 5, signed request to reply`, `${f(c.p50Ms, 0)} / ${f(c.maxMs, 0)} ms`, `< ${SLACK_ACK_MS} ms`, status(c.maxMs < SLACK_ACK_MS)]);
-    }
+    rows.push(...(await fleetRows()));
 
     const web = await webHistoryBench(WEB_SERVERS, FLEET_DAYS, 20, log);
     const wsec = 'web pages';
@@ -444,6 +448,29 @@ async function otherSections(rows: Row[]): Promise<void> {
     }
   }
   await suspicionSection(rows);
+}
+
+/** /backup and the nightly summary at 10,000 servers x a year (`npm run bench -- fleet` alone). */
+async function fleetRows(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const cmd = await slackCommandBench(FLEET_SERVERS, FLEET_DAYS, 30, log);
+  const sec = '/backup at scale';
+  rows.push([sec, `fleet: servers x days of results (seeded in ${f(cmd.seedSeconds, 0)} s)`, `${cmd.servers.toLocaleString('en')} x ${FLEET_DAYS} = ${cmd.results.toLocaleString('en')}`, '', '']);
+  rows.push([sec, 'server_current filled from that history (what migration 0010 does)', `${f(cmd.backfillSeconds, 1)} s`, '', '']);
+  for (const c of cmd.timings) {
+    // The issue's target is the fleet-wide /backup status; the rest keep Slack's 3 s.
+    const fleetWide = c.text === 'status';
+    const target = fleetWide ? STATUS_P99_MS : SLACK_ACK_MS;
+    rows.push([sec, `/backup ${c.text}: p50 / p99 / max of ${c.runs}, signed request to reply`, `${f(c.p50Ms, 0)} / ${f(c.p99Ms, 0)} / ${f(c.maxMs, 0)} ms`, fleetWide ? `p99 < ${target} ms` : `< ${target} ms`, status((fleetWide ? c.p99Ms : c.maxMs) < target)]);
+  }
+  rows.push([
+    sec,
+    `nightly summary built (${cmd.nightly.problems} problems, ${cmd.nightly.messages} messages): p50 / max of ${cmd.nightly.runs}`,
+    `${f(cmd.nightly.p50Ms, 0)} / ${f(cmd.nightly.maxMs, 0)} ms`,
+    `< ${NIGHTLY_BUILD_MS} ms`,
+    status(cmd.nightly.maxMs < NIGHTLY_BUILD_MS),
+  ]);
+  return rows;
 }
 
 /** The baseline query every upload makes, at 10,000 servers x a year of reports. */

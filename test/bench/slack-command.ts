@@ -4,14 +4,19 @@
  * as Slack would. Slack gives a slash command 3 seconds.
  */
 import { sql } from 'drizzle-orm';
+import { buildNightlySummary } from '../../src/reports/summary.ts';
+import { nightlyMessages } from '../../src/slack/views/nightly.ts';
 import { postgresDb } from '../helpers/db.ts';
+import { bulkLoad } from './bulk.ts';
 import { startTestService } from '../helpers/service.ts';
 import { signSlackRequest, slashCommandBody } from '../helpers/slack-sign.ts';
 import { startSlackStandIn } from '../helpers/slack-standin.ts';
 
 export interface CommandTiming {
   text: string;
+  runs: number;
   p50Ms: number;
+  p99Ms: number;
   maxMs: number;
 }
 
@@ -19,19 +24,26 @@ export interface SlackBenchResult {
   servers: number;
   results: number;
   seedSeconds: number;
+  /** Filling server_current from the history, as migration 0010 does on an existing database. */
+  backfillSeconds: number;
   timings: CommandTiming[];
+  /** buildNightlySummary + its Block Kit messages for the whole fleet. */
+  nightly: { runs: number; p50Ms: number; maxMs: number; problems: number; messages: number };
 }
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 
 const SECRET = 'bench-secret';
 
 /** Seeds with generate_series: every 20th server-day failed with code 23 and one file error. */
-async function seed(db: Awaited<ReturnType<typeof postgresDb>>['database']['db'], servers: number, days: number): Promise<number> {
-  await db.execute(sql`insert into customers (name) select 'Customer ' || lpad(g::text, 4, '0') from generate_series(1, ${Math.ceil(servers / 20)}) g`);
-  await db.execute(sql`
+async function seed(db: Awaited<ReturnType<typeof postgresDb>>['database']['db'], servers: number, days: number): Promise<{ rows: number; backfillSeconds: number }> {
+  const { backfillSeconds } = await bulkLoad(db, [
+    sql`insert into customers (name) select 'Customer ' || lpad(g::text, 4, '0') from generate_series(1, ${Math.ceil(servers / 20)}) g`,
+    sql`
     insert into servers (customer_id, name, token_hash, target_host, created_at)
     select 1 + (g % ${Math.ceil(servers / 20)}), 'srv' || lpad(g::text, 5, '0'), md5(g::text) || md5((g + 1)::text), 'custbak' || (g % 40), now() - interval '400 days'
-    from generate_series(1, ${servers}) g`);
-  await db.execute(sql`
+    from generate_series(1, ${servers}) g`,
+    sql`
     insert into results (server_id, parser_version, format, code, status, meaning, completed, file_error_count, backup_at)
     select s.id, 'rsync/1', 'rsync',
            case when (s.id * 7 + d) % 20 = 0 then 23 else 0 end,
@@ -40,13 +52,13 @@ async function seed(db: Awaited<ReturnType<typeof postgresDb>>['database']['db']
            true,
            case when (s.id * 7 + d) % 20 = 0 then 1 else 0 end,
            date_trunc('day', now()) - (d || ' days')::interval + interval '2 hours'
-    from servers s, generate_series(0, ${days - 1}) d`);
-  await db.execute(sql`
+    from servers s, generate_series(0, ${days - 1}) d`,
+    sql`
     insert into file_errors (result_id, path, kind, message, line, excepted)
     select id, '/data/share/locked-' || id || '.pst', 'open', 'send_files failed to open: Permission denied (13)', 3, false
-    from results where status = 'failed'`);
-  await db.execute(sql`analyze`);
-  return servers * days;
+    from results where status = 'failed'`,
+  ]);
+  return { rows: servers * days, backfillSeconds };
 }
 
 export async function slackCommandBench(servers: number, days: number, runs: number, log: (m: string) => void): Promise<SlackBenchResult> {
@@ -55,7 +67,7 @@ export async function slackCommandBench(servers: number, days: number, runs: num
   try {
     log(`/backup: seeding ${servers.toLocaleString('en')} servers x ${days} days of results into Postgres...`);
     const seedStart = performance.now();
-    const rows = await seed(t.database.db, servers, days);
+    const { rows, backfillSeconds } = await seed(t.database.db, servers, days);
     const seedSeconds = (performance.now() - seedStart) / 1000;
     const svc = await startTestService(t.database, { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.url });
     try {
@@ -71,9 +83,22 @@ export async function slackCommandBench(servers: number, days: number, runs: num
           if (res.status !== 200 || !json.blocks?.length) throw new Error(`/backup ${text} answered ${res.status} without blocks`);
         }
         ms.sort((a, b) => a - b);
-        timings.push({ text, p50Ms: ms[Math.floor(ms.length / 2)]!, maxMs: ms[ms.length - 1]! });
+        timings.push({ text, runs, p50Ms: pct(ms, 0.5), p99Ms: pct(ms, 0.99), maxMs: ms[ms.length - 1]! });
       }
-      return { servers, results: rows, seedSeconds, timings };
+      const nightlyMs: number[] = [];
+      let problems = 0;
+      let messages = 0;
+      for (let i = 0; i < 10; i++) {
+        const started = performance.now();
+        const summary = await buildNightlySummary(t.database.db, new Date());
+        const built = nightlyMessages(summary, 'UTC');
+        nightlyMs.push(performance.now() - started);
+        problems = summary.problems.length;
+        messages = built.length;
+        if (summary.servers !== servers) throw new Error(`the nightly summary counted ${summary.servers} servers, not ${servers}`);
+      }
+      nightlyMs.sort((a, b) => a - b);
+      return { servers, results: rows, seedSeconds, backfillSeconds, timings, nightly: { runs: nightlyMs.length, p50Ms: pct(nightlyMs, 0.5), maxMs: nightlyMs.at(-1)!, problems, messages } };
     } finally {
       await svc.stop();
     }

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../src/db/rows.ts';
 import { loadBaseline } from '../../src/reports/suspicion.ts';
 import { postgresDb } from '../helpers/db.ts';
+import { bulkLoad } from './bulk.ts';
 
 export interface SuspicionBenchResult {
   servers: number;
@@ -26,21 +27,22 @@ export async function suspicionBench(servers: number, days: number, calls: numbe
   try {
     log(`suspicion: seeding ${servers.toLocaleString('en')} servers x ${days} days of reports and results into Postgres...`);
     const started = performance.now();
-    await db.execute(sql`insert into customers (name) values ('Bench')`);
-    await db.execute(sql`
-      insert into servers (customer_id, name, token_hash, created_at)
-      select 1, 'srv' || lpad(g::text, 5, '0'), md5(g::text) || md5((g + 1)::text), now() - interval '400 days'
-      from generate_series(1, ${servers}) g`);
     // One report per server and night; every 20th night of each server failed (spread by server and
     // day, not by report id: ids need not run per server), one in 50 is a reparse with two results.
-    await db.execute(sql`
+    await bulkLoad(db, [
+      sql`insert into customers (name) values ('Bench')`,
+      sql`
+      insert into servers (customer_id, name, token_hash, created_at)
+      select 1, 'srv' || lpad(g::text, 5, '0'), md5(g::text) || md5((g + 1)::text), now() - interval '400 days'
+      from generate_series(1, ${servers}) g`,
+      sql`
       insert into reports (server_id, state, format, size, started_at, finished_at, received_at)
       select s.id, 'stored', 'rsync', 1000,
              date_trunc('day', now()) - (d || ' days')::interval + interval '2 hours',
              date_trunc('day', now()) - (d || ' days')::interval + interval '2 hours 30 minutes',
              date_trunc('day', now()) - (d || ' days')::interval + interval '2 hours 31 minutes'
-      from servers s, generate_series(0, ${days - 1}) d`);
-    await db.execute(sql`
+      from servers s, generate_series(0, ${days - 1}) d`,
+      sql`
       insert into results (report_id, server_id, parser_version, format, code, status, meaning, completed, stats, backup_at)
       select r.id, r.server_id, 'rsync/1', 'rsync',
              case when (r.server_id * 7 + extract(epoch from r.finished_at)::bigint / 86400) % 20 = 0 then 23 else 0 end,
@@ -48,11 +50,11 @@ export async function suspicionBench(servers: number, days: number, calls: numbe
              'Success', true,
              jsonb_build_object('filesInspected', 40000 + (r.id * 7919) % 8000, 'bytesProcessed', 2000000000 + (r.id * 104729) % 400000000),
              r.finished_at
-      from reports r`);
-    await db.execute(sql`
+      from reports r`,
+      sql`
       insert into results (report_id, server_id, parser_version, format, code, status, meaning, completed, stats, backup_at)
-      select report_id, server_id, parser_version, format, code, status, meaning, completed, stats, backup_at from results where id % 50 = 0`);
-    await db.execute(sql`analyze`);
+      select report_id, server_id, parser_version, format, code, status, meaning, completed, stats, backup_at from results where id % 50 = 0`,
+    ]);
     const seedSeconds = (performance.now() - started) / 1000;
     const [{ n }] = rowsOf<{ n: string }>(await db.execute(sql`select count(*)::text as n from results`)) as [{ n: string }];
 

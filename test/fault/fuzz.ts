@@ -192,6 +192,8 @@ export function send(port: number, req: FuzzRequest, timeoutMs: number): Promise
 export interface FuzzReport {
   requests: number;
   unanswered: number;
+  /** The kinds of request that got no answer, to tell what to look at when one did not. */
+  unansweredKinds: Record<string, number>;
   byStatus: Record<string, number>;
   byKind: Record<string, number>;
   acknowledged: number;
@@ -208,6 +210,7 @@ export async function runFuzz(opts: { db: Db; port: number; token: string; count
   const byKind: Record<string, number> = {};
   const acked = new Map<number, string>();
   let unanswered = 0;
+  const unansweredKinds: Record<string, number> = {};
   let slowest = 0;
   let next = 0;
   const worker = async () => {
@@ -219,7 +222,10 @@ export async function runFuzz(opts: { db: Db; port: number; token: string; count
       slowest = Math.max(slowest, answer.ms);
       const key = answer.status === null ? 'none' : String(answer.status);
       byStatus[key] = (byStatus[key] ?? 0) + 1;
-      if (answer.status === null) unanswered++;
+      if (answer.status === null) {
+        unanswered++;
+        unansweredKinds[req.kind] = (unansweredKinds[req.kind] ?? 0) + 1;
+      }
       if ((answer.status === 201 || answer.status === 200) && answer.reportId !== undefined && req.body) {
         acked.set(answer.reportId, createHash('sha256').update(req.body).digest('hex'));
       }
@@ -237,5 +243,5 @@ export async function runFuzz(opts: { db: Db; port: number; token: string; count
       if (!row || row.state !== 'stored' || row.sha256 !== acked.get(id)) lost++;
     }
   }
-  return { requests: opts.count, unanswered, byStatus, byKind, acknowledged: acked.size, lost, slowestMs: slowest, seconds: (Date.now() - started) / 1000 };
+  return { requests: opts.count, unanswered, unansweredKinds, byStatus, byKind, acknowledged: acked.size, lost, slowestMs: slowest, seconds: (Date.now() - started) / 1000 };
 }
