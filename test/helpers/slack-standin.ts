@@ -858,7 +858,7 @@ export async function startSlackStandIn(opts: { token?: string; appToken?: strin
     if (failure) return failureReply(failure);
     if (!token) return reject(method, 'not_authed', 'no Authorization: Bearer header (and no token argument)');
     if (method === 'apps.connections.open') return connectionsOpen(method, token);
-    if (token === expectedAppToken || token.startsWith('xapp-')) {
+    if (token.startsWith('xapp-')) {
       return reject(method, 'not_allowed_token_type', `${method} was called with an app-level token; it needs the bot token`);
     }
     if (token !== expectedToken) return reject(method, 'invalid_auth', `token ${token.slice(0, 10)}… is not the bot token`);
