@@ -34,13 +34,18 @@ function describeSlackError(err: unknown): string {
   return e.data?.error ?? e.code ?? e.message ?? String(err);
 }
 
-/** What to change for the usual reasons Slack refuses to start. */
-function slackFix(err: unknown): string {
+/**
+ * What to change for the usual reasons Slack refuses to start. `step` says which token was in
+ * use: the bot token (auth.test) or, in Socket Mode, the app-level token (apps.connections.open),
+ * which Slack refuses with the same invalid_auth.
+ */
+function slackFix(err: unknown, step: 'bot' | 'socket'): string {
   const why = describeSlackError(err);
-  if (/invalid_auth|not_authed|account_inactive|token_revoked/.test(why)) {
-    return 'Check SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-..., from your Slack app\'s OAuth & Permissions page).';
+  const appTokenFix = 'Check SLACK_APP_TOKEN (an app-level token, xapp-..., with connections:write, from your Slack app\'s Basic Information page).';
+  if (/invalid_auth|not_authed|account_inactive|token_revoked|not_allowed_token_type/.test(why)) {
+    return step === 'socket' ? appTokenFix : 'Check SLACK_BOT_TOKEN (the Bot User OAuth Token, xoxb-..., from your Slack app\'s OAuth & Permissions page).';
   }
-  if (/app_token|invalid_app|socket/i.test(why)) return 'Check SLACK_APP_TOKEN (an app-level token with connections:write).';
+  if (/app_token|invalid_app|socket/i.test(why)) return appTokenFix;
   return 'Check that this host can reach Slack (SLACK_API_URL).';
 }
 
@@ -177,13 +182,15 @@ export function createSlackApp(config: Config, deps: { db: Db; log: Logger }): S
       // Connects in the background and keeps trying: Slack being down or a wrong token costs
       // the Slack features until it is fixed, never the upload API.
       const attempt = async (delayMs: number) => {
+        let step: 'bot' | 'socket' = 'bot';
         try {
           await app.init();
+          step = 'socket';
           if (config.SLACK_APP_TOKEN) await app.start();
           ready = true;
           deps.log.info('connected to Slack');
         } catch (err) {
-          deps.log.error(`Slack refused to start (${describeSlackError(err)}); uploads keep working. ${slackFix(err)} Retrying in ${Math.round(delayMs / 1000)} s.`);
+          deps.log.error(`Slack refused to start (${describeSlackError(err)}); uploads keep working. ${slackFix(err, step)} Retrying in ${Math.round(delayMs / 1000)} s.`);
           if (!stopped) {
             retry = setTimeout(() => void attempt(Math.min(delayMs * 2, MAX_RETRY_MS)), delayMs);
             retry.unref();

@@ -29,14 +29,26 @@
  *   `uploaded: [{ id, title, filename, length, base64 }]`.
  * - files.upload (retired by Slack in 2025) → `method_deprecated`; anything else unknown →
  *   `unknown_method`.
+ * - Socket Mode: apps.connections.open takes only the app-level token (`xapp-…`; a bot or user
+ *   token → `not_allowed_token_type`, another xapp token → `invalid_auth`) and answers
+ *   `{ ok, url: 'ws://127.0.0.1:<port>/link/?ticket=…' }`; the ticket is good for one connection.
+ *   Bot-token methods called with the app token → `not_allowed_token_type`. The WebSocket says
+ *   `hello` on connect, answers pings, and `socket.send(...)` delivers envelopes the way Slack
+ *   does (`{ envelope_id, type, payload, accepts_response_payload }`); each ack
+ *   (`{ envelope_id, payload? }`) is recorded with its time. An ack for an unknown or already
+ *   acknowledged envelope, a payload on an envelope that accepts none, or a slash command reply
+ *   Slack would refuse is a rejection. `socket.disconnect(reason)`, `socket.close()` and
+ *   `socket.drop()` end a connection the three ways Slack's end can.
  *
  * Every non-injected `ok: false` answer is also pushed to `rejections` with the reason, so a
  * test can simply assert `expect(standIn.rejections).toEqual([])`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { blockKitProblems, MESSAGE_TEXT_LIMIT, viewProblems } from './block-kit-limits.ts';
+import { acceptWebSocket, type WebSocketPeer } from './websocket-server.ts';
 
 export interface SlackCall {
   method: string;
@@ -51,9 +63,50 @@ export interface FailureSpec {
   error?: string;
 }
 
+/** Envelope types Slack sends over Socket Mode. */
+export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
+
+export interface SentEnvelope {
+  envelopeId: string;
+  type: EnvelopeType;
+  payload: Record<string, unknown>;
+  /** Which WebSocket connection (1, 2, …) carried it. */
+  connection: number;
+  sentAt: number;
+  /** Set when the client acknowledged it: when, how long after sending, and the ack's payload. */
+  ack?: { at: number; ms: number; payload: Record<string, unknown> | undefined };
+}
+
+export interface SocketModeStandIn {
+  /** WebSocket connections accepted so far (each one was greeted with `hello`). */
+  readonly connections: number;
+  /** True while a client is connected. */
+  readonly connected: boolean;
+  /** Pings the client sent on a connection (1, 2, …; default: the newest), each answered with a pong. */
+  pings(connection?: number): number;
+  /**
+   * Sends an envelope on the newest open connection, as Slack does; returns its envelope_id.
+   * `payload` is what the app would get as the HTTP body (for a slash command, the form fields).
+   */
+  send(type: EnvelopeType, payload: Record<string, unknown>): string;
+  /** Every envelope sent, oldest first. */
+  envelopes: SentEnvelope[];
+  envelope(id: string): SentEnvelope | undefined;
+  /** Slack's `{ type: 'disconnect', reason }` message; the client is expected to close and reconnect. */
+  disconnect(reason?: 'refresh_requested' | 'link_disabled' | 'warning'): void;
+  /** Closes the connection with a close frame (the WebSocket close handshake). */
+  close(code?: number): void;
+  /** Drops the TCP connection without a close frame. */
+  drop(): void;
+}
+
 export interface SlackStandIn {
   /** Base URL ending in '/api/' — what the app gets as SLACK_API_URL. */
   url: string;
+  /** The app-level token apps.connections.open accepts — what the app gets as SLACK_APP_TOKEN. */
+  appToken: string;
+  /** Socket Mode: the WebSocket end, where tests send envelopes and read acks. */
+  socket: SocketModeStandIn;
   /** A URL usable as a slash command's response_url; POSTs to it are recorded with method 'response_url:<id>'. */
   responseUrl(id?: string): string;
   calls: SlackCall[];
@@ -214,8 +267,9 @@ function withBlockIds(blocks: unknown[]): unknown[] {
 
 const truthy = (v: unknown): boolean => v === true || v === 'true' || v === '1' || v === 1;
 
-export async function startSlackStandIn(opts: { token?: string; channels?: string[] } = {}): Promise<SlackStandIn> {
+export async function startSlackStandIn(opts: { token?: string; appToken?: string; channels?: string[] } = {}): Promise<SlackStandIn> {
   const expectedToken = opts.token ?? 'xoxb-test-token';
+  const expectedAppToken = opts.appToken ?? 'xapp-1-A_BACKUPBOT-1-test-app-token';
   const channels = new Set(opts.channels ?? ['C_SUMMARY', 'C_FAILURES', 'C_APPROVALS']);
 
   const calls: SlackCall[] = [];
@@ -649,6 +703,141 @@ export async function startSlackStandIn(opts: { token?: string; channels?: strin
     return json({ ok: true, access_token: `xoxp-${grant.userId}`, token_type: 'Bearer', id_token: `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.c2ln` });
   };
 
+  // ---- Socket Mode ----------------------------------------------------------------------
+  const tickets = new Set<string>();
+  const peers: Array<{ peer: WebSocketPeer; connection: number }> = [];
+  const envelopes: SentEnvelope[] = [];
+  let connectionCount = 0;
+  let envelopeCounter = 0;
+  const pingCounts = new Map<number, number>();
+
+  /** apps.connections.open: only an app-level token may open a connection (docs: "Using Socket Mode"). */
+  const connectionsOpen = (method: string, token: string): Reply => {
+    if (!token.startsWith('xapp-')) {
+      return reject(method, 'not_allowed_token_type', `apps.connections.open needs an app-level token (xapp-…), got ${token.slice(0, 5)}…`);
+    }
+    if (token !== expectedAppToken) return reject(method, 'invalid_auth', `token ${token.slice(0, 10)}… is not the app-level token`);
+    const ticket = randomBytes(12).toString('hex');
+    tickets.add(ticket);
+    return json({ ok: true, url: `${origin.replace(/^http:/, 'ws:')}/link/?ticket=${ticket}&app_id=${STANDIN_IDS.appId}` });
+  };
+
+  const newestPeer = () => [...peers].reverse().find((p) => p.peer.open);
+
+  /** What Slack accepts as the payload of an ack, by envelope. */
+  const ackProblem = (env: SentEnvelope, payload: Record<string, unknown> | undefined): void => {
+    if (payload === undefined || Object.keys(payload).length === 0) return;
+    const method = `ack:${env.type}`;
+    const accepts = env.type === 'slash_commands' || (env.type === 'interactive' && env.payload.type === 'view_submission');
+    if (!accepts) {
+      reject(method, 'invalid_ack', `a payload on the ack of a ${env.type} envelope (${String(env.payload.type ?? '')}), which accepts none: ${JSON.stringify(payload).slice(0, 200)}`);
+      return;
+    }
+    if (env.type === 'slash_commands') {
+      contentProblem(method, payload);
+      const rt = payload.response_type;
+      if (rt !== undefined && rt !== 'in_channel' && rt !== 'ephemeral') reject(method, 'invalid_arguments', `response_type ${JSON.stringify(rt)}`);
+      return;
+    }
+    const action = payload.response_action;
+    if (action === 'errors') {
+      if (!isObj(payload.errors) || Object.keys(payload.errors).length === 0) reject(method, 'invalid_arguments', 'response_action errors without an errors object');
+    } else if (action === 'update' || action === 'push') {
+      viewArgProblem(method, payload.view, 'modal');
+    } else if (action !== 'clear') {
+      reject(method, 'invalid_arguments', `response_action ${JSON.stringify(action)} (errors, update, push or clear)`);
+    }
+  };
+
+  const onSocketMessage = (connection: number, text: string): void => {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      reject('socket', 'invalid_json', `connection ${connection} sent a message that is not JSON: ${text.slice(0, 200)}`);
+      return;
+    }
+    if (!isObj(msg) || typeof msg.envelope_id !== 'string') {
+      reject('socket', 'invalid_message', `connection ${connection} sent something that is not an ack: ${text.slice(0, 200)}`);
+      return;
+    }
+    const env = envelopes.find((e) => e.envelopeId === msg.envelope_id);
+    if (!env) {
+      reject('socket', 'unknown_envelope', `an ack for envelope ${msg.envelope_id}, which was never sent`);
+      return;
+    }
+    if (env.ack) {
+      reject('socket', 'already_acked', `a second ack for envelope ${env.envelopeId}`);
+      return;
+    }
+    if (msg.payload !== undefined && !isObj(msg.payload)) {
+      reject(`ack:${env.type}`, 'invalid_ack', `the ack payload of ${env.envelopeId} is not an object`);
+      return;
+    }
+    const payload = msg.payload as Record<string, unknown> | undefined;
+    const at = Date.now();
+    env.ack = { at, ms: at - env.sentAt, payload };
+    ackProblem(env, payload);
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const ticket = url.searchParams.get('ticket') ?? '';
+    if (!/^\/link\/?$/.test(url.pathname) || !tickets.delete(ticket)) {
+      reject('socket', 'invalid_ticket', `a WebSocket upgrade to ${url.pathname} with a ticket apps.connections.open did not hand out (or one already used)`);
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const connection = ++connectionCount;
+    const peer = acceptWebSocket(req, socket, head, {
+      onMessage: (text) => onSocketMessage(connection, text),
+      onPing: () => pingCounts.set(connection, (pingCounts.get(connection) ?? 0) + 1),
+      onProblem: (problem) => reject('socket', 'protocol_error', `connection ${connection}: ${problem}`),
+    });
+    if (!peer) return;
+    peers.push({ peer, connection });
+    peer.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: peers.filter((p) => p.peer.open).length,
+        debug_info: { host: 'applink-standin', build_number: 1, approximate_connection_time: 18060 },
+        connection_info: { app_id: STANDIN_IDS.appId },
+      }),
+    );
+  };
+
+  const socketMode: SocketModeStandIn = {
+    get connections() {
+      return connectionCount;
+    },
+    get connected() {
+      return newestPeer() !== undefined;
+    },
+    pings: (connection = connectionCount) => pingCounts.get(connection) ?? 0,
+    send(type, payload) {
+      const current = newestPeer();
+      if (!current) throw new Error('no Socket Mode connection is open');
+      const envelopeId = `${randomBytes(4).toString('hex')}-${String(++envelopeCounter).padStart(4, '0')}-standin`;
+      // Slack sets accepts_response_payload where the ack may carry the answer: slash commands
+      // (the reply) and view submissions (response_action).
+      const accepts = type === 'slash_commands' || (type === 'interactive' && payload.type === 'view_submission');
+      envelopes.push({ envelopeId, type, payload, connection: current.connection, sentAt: Date.now() });
+      current.peer.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: accepts }));
+      return envelopeId;
+    },
+    envelopes,
+    envelope: (id) => envelopes.find((e) => e.envelopeId === id),
+    disconnect(reason = 'refresh_requested') {
+      newestPeer()?.peer.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-standin' } }));
+    },
+    close(code = 1001) {
+      newestPeer()?.peer.close(code, 'going away');
+    },
+    drop() {
+      newestPeer()?.peer.destroy();
+    },
+  };
+
   const handleApi = async (req: IncomingMessage, method: string, raw: Buffer, query: URLSearchParams): Promise<Reply> => {
     const parsed = await parseBody(req.headers['content-type'], raw, query);
     if (method === 'openid.connect.token' && parsed.ok) {
@@ -668,6 +857,10 @@ export async function startSlackStandIn(opts: { token?: string; channels?: strin
     const failure = takeFailure(method);
     if (failure) return failureReply(failure);
     if (!token) return reject(method, 'not_authed', 'no Authorization: Bearer header (and no token argument)');
+    if (method === 'apps.connections.open') return connectionsOpen(method, token);
+    if (token.startsWith('xapp-')) {
+      return reject(method, 'not_allowed_token_type', `${method} was called with an app-level token; it needs the bot token`);
+    }
     if (token !== expectedToken) return reject(method, 'invalid_auth', `token ${token.slice(0, 10)}… is not the bot token`);
     const handler = handlers[method];
     if (!handler) return reject(method, 'unknown_method', `${method} is not a Slack method the stand-in implements`);
@@ -750,6 +943,8 @@ export async function startSlackStandIn(opts: { token?: string; channels?: strin
     })();
   });
 
+  server.on('upgrade', onUpgrade);
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -763,6 +958,8 @@ export async function startSlackStandIn(opts: { token?: string; channels?: strin
 
   return {
     url: `${origin}/api/`,
+    appToken: expectedAppToken,
+    socket: socketMode,
     responseUrl(id?: string): string {
       const key = id ?? `R${String(++responseUrlCounter).padStart(6, '0')}`;
       return `${origin}/response_url/${encodeURIComponent(key)}`;
@@ -797,8 +994,11 @@ export async function startSlackStandIn(opts: { token?: string; channels?: strin
       uploads.clear();
       userGroups.clear();
       responseUrlUses.clear();
+      envelopes.length = 0;
     },
     close(): Promise<void> {
+      // Upgraded sockets are no longer the HTTP server's: end them here.
+      for (const p of peers) p.peer.destroy();
       return new Promise((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
