@@ -7,7 +7,7 @@ import type { ServerWithCustomer } from '../fleet/servers.ts';
 import { failingPaths } from './problems.ts';
 import { fileErrorsFor } from './results.ts';
 import type { SuspicionReason } from './suspicion-rules.ts';
-import { fleetStatus, type ServerStatus } from './status.ts';
+import { fleetStates, fleetStatus, type ServerStateOnly, type ServerStatus } from './status.ts';
 
 /** One server as the lists show it: its state, what it means, and what to do. */
 export interface ServerRow {
@@ -136,13 +136,30 @@ export function emptyCounts(): StateCounts {
 }
 
 /** How many servers are in each state. */
-export function countByStatus(fleet: ServerStatus[]): StateCounts {
+export function countByStatus(fleet: ReadonlyArray<ServerStatus | ServerStateOnly>): StateCounts {
   const counts = emptyCounts();
   for (const s of fleet) {
     counts[s.state]++;
-    if (s.state === 'ok' && s.latest?.okByExceptions) counts.okByExceptions++;
+    if (s.state === 'ok' && ('latest' in s ? s.latest?.okByExceptions : s.okByExceptions)) counts.okByExceptions++;
   }
   return counts;
+}
+
+/**
+ * Counts for the whole fleet, and the full rows of the servers in the given states only: what
+ * the nightly, /backup and the App Home show (the ok servers are only counted).
+ */
+export async function fleetWithDetail(db: Db, now: Date, listed: readonly ServerState[]): Promise<{ servers: number; counts: StateCounts; detail: ServerStatus[] }> {
+  // One snapshot for both reads, so the counts and the listed rows agree.
+  return db.transaction(
+    async (tx) => {
+      const states = await fleetStates(tx, { now });
+      const ids = states.filter((s) => listed.includes(s.state)).map((s) => s.serverId);
+      const detail = ids.length ? await fleetStatus(tx, { serverIds: ids, now }) : [];
+      return { servers: states.length, counts: countByStatus(states), detail };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
 }
 
 export function ackInfo(a: Ack | undefined): AckInfo | null {
@@ -151,12 +168,11 @@ export function ackInfo(a: Ack | undefined): AckInfo | null {
 
 /** The seed's Nightly Backup Report: every server's state at `now`, judged by its own schedule. */
 export async function buildNightlySummary(db: Db, now: Date): Promise<NightlySummary> {
-  const fleet = await fleetStatus(db, { now });
-  const counts = countByStatus(fleet);
-  const problems = await problemRows(db, fleet, now);
+  const { servers, counts, detail } = await fleetWithDetail(db, now, [...PROBLEM_STATES, 'waiting', 'paused']);
+  const problems = await problemRows(db, detail, now);
   counts.acknowledged = problems.filter((p) => p.ack).length;
-  const quiet = await serverRows(db, fleet.filter((s) => s.state === 'waiting' || s.state === 'paused'), now);
-  return { at: now, servers: fleet.length, counts, problems, quiet };
+  const quiet = await serverRows(db, detail.filter((s) => s.state === 'waiting' || s.state === 'paused'), now);
+  return { at: now, servers, counts, problems, quiet };
 }
 
 /**

@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts';
 import { ambiguous, listServers, pauseServer, resumeServer, serversNamed, type ServerWithCustomer } from '../fleet/servers.ts';
 import { describeChanges, reparseReports, countReports } from '../reports/reparse.ts';
 import { fleetStatus, resultHistory, resultsByDay, type ServerStatus } from '../reports/status.ts';
-import { countByStatus, problemRows, serverStatus } from '../reports/summary.ts';
+import { fleetWithDetail, PROBLEM_STATES, problemRows, serverStatus } from '../reports/summary.ts';
 import { baselineView } from '../reports/baseline.ts';
 import type { SuspectThresholds } from '../reports/suspicion.ts';
 import { parseBackupCommand } from './command.ts';
@@ -53,7 +53,7 @@ export async function answerBackupCommand(env: CommandEnv, text: string): Promis
     case 'web':
       return { reply: webLinkReply(env.webLink ? await env.webLink() : null, env.tz) };
     case 'failures':
-      return { reply: failuresReply(await problems(env, await fleetStatus(env.db, { now: env.now })), env.now) };
+      return { reply: failuresReply(await problems(env, (await fleetWithDetail(env.db, env.now, PROBLEM_STATES)).detail), env.now) };
     case 'status':
       return { reply: cmd.target === undefined ? await overview(env) : await lookUp(env, cmd.target) };
     case 'history':
@@ -82,8 +82,8 @@ export async function answerBackupCommand(env: CommandEnv, text: string): Promis
 const problems = (env: CommandEnv, fleet: ServerStatus[]) => problemRows(env.db, fleet, env.now);
 
 async function overview(env: CommandEnv): Promise<SlackMessage> {
-  const fleet = await fleetStatus(env.db, { now: env.now });
-  return fleetOverview(countByStatus(fleet), await problems(env, fleet), env.now);
+  const { counts, detail } = await fleetWithDetail(env.db, env.now, PROBLEM_STATES);
+  return fleetOverview(counts, await problems(env, detail), env.now);
 }
 
 /**

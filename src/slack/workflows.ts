@@ -12,8 +12,8 @@ import { findServer, type ServerWithCustomer } from '../fleet/servers.ts';
 import { readRaw } from '../reports/raw.ts';
 import { countReports, describeChanges, reparseReports } from '../reports/reparse.ts';
 import { fileErrorsFor } from '../reports/results.ts';
-import { fleetStatus, resultHistory, resultsByDay } from '../reports/status.ts';
-import { ackInfo, countByStatus, problemRows, serverStatus } from '../reports/summary.ts';
+import { resultHistory, resultsByDay } from '../reports/status.ts';
+import { ackInfo, fleetWithDetail, PROBLEM_STATES, problemRows, serverStatus } from '../reports/summary.ts';
 import { noMatchAdvice, previewException } from '../exceptions/preview.ts';
 import { isExceptable } from '../parsers/types.ts';
 import { homeView } from './views/home.ts';
@@ -424,9 +424,9 @@ export async function downloadLog(deps: WorkflowDeps, args: { userId: string; re
 
 /** The App Home tab: fleet counts, open failures, and (for approvers) what waits for them. */
 export async function homeFor(db: Db, approver: boolean, now: Date) {
-  const fleet = await fleetStatus(db, { now });
-  const open = await problemRows(db, fleet, now);
-  return homeView(countByStatus(fleet), open, approver ? await pendingApprovals(db) : null, now);
+  const { counts, detail } = await fleetWithDetail(db, now, PROBLEM_STATES);
+  const open = await problemRows(db, detail, now);
+  return homeView(counts, open, approver ? await pendingApprovals(db) : null, now);
 }
 
 export async function pendingApprovals(db: Db): Promise<ExceptionRow[]> {
