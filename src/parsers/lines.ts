@@ -33,6 +33,11 @@ export interface LineSplitter {
   readonly sawNul: boolean;
   /** The number of the last line the skip table let pass without a call (0: none). */
   readonly lastSkipped: number;
+  /**
+   * Stops scanning chunks for NUL bytes (one pass over every byte): for a parser that has
+   * seen enough to know the input is its tool's text. sawNul then covers what came before.
+   */
+  stopNulScan(): void;
 }
 
 /**
@@ -53,6 +58,7 @@ export function createLineSplitter(onLine: LineHandler, skip?: SkipTable): LineS
   let bytes = 0;
   let sawNul = false;
   let lastSkipped = 0;
+  let scanNul = true;
 
   function deliver(buf: Buffer, start: number, end: number): void {
     lineNo++;
@@ -70,11 +76,14 @@ export function createLineSplitter(onLine: LineHandler, skip?: SkipTable): LineS
     get lastSkipped() {
       return lastSkipped;
     },
+    stopNulScan() {
+      scanNul = false;
+    },
     push(chunk) {
       if (chunk.length === 0) return;
       bytes += chunk.length;
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-      if (!sawNul && buf.indexOf(0) !== -1) sawNul = true;
+      if (scanNul && !sawNul && buf.indexOf(0) !== -1) sawNul = true;
       let pos = 0;
       let nl = buf.indexOf(NL);
       if (carry !== null) {

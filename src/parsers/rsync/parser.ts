@@ -394,7 +394,14 @@ export function createRsyncParser(options: ParseOptions = {}): StreamParser {
     return { code: 0, reason: null };
   }
 
-  return { push: (chunk) => lines.push(chunk), end };
+  function push(chunk: Uint8Array): void {
+    // NUL bytes only matter for a log with no sign of rsync (verdict()); once one shows, the
+    // rest need not be scanned for them.
+    if (sawRsync) lines.stopNulScan();
+    lines.push(chunk);
+  }
+
+  return { push, end };
 }
 
 /** rsync's numbers under the names every tool shares (types.ts), next to rsync's own. */
