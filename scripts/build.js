@@ -7,9 +7,10 @@
 // Then esbuild (installed with tsx) bundles the CLI into dist/bundle/: cli.js holds what every
 // command needs (commander, the parsers), and each command's own modules are a chunk loaded
 // when it runs. Node then resolves, reads and compiles a handful of files at start instead of
-// fifty, and no CommonJS package has to be scanned for its exports: about a fifth off
-// `backupbot parse`. Packages with native code, WebAssembly or data files stay external.
-// Without esbuild the bin runs tsc's dist/cli/index.js, which behaves the same.
+// fifty, and no CommonJS package has to be scanned for its exports: 10-15 % off the start
+// of `backupbot --help` and `parse` (BENCHMARKS.md). Packages with native code, WebAssembly
+// or data files stay external. Without esbuild the bin runs tsc's dist/cli/index.js, which
+// behaves the same.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
