@@ -3,11 +3,9 @@ import { Command, CommanderError, Option } from 'commander';
 import type { Config } from '../config.ts';
 import type { Database, Db } from '../db/client.ts';
 import { AppError, ConfigError } from '../errors.ts';
-import { describeDbError, isUnavailable } from '../db/health.ts';
 import { FORMATS } from '../parsers/index.ts';
-import { PermanentSlackError } from '../slack/publish.ts';
 import { ForwardToServer, localDbOpener, type CliContext, type CliIo } from './context.ts';
-import { sendToCliSocket, type CliReply } from './socket.ts';
+import type { CliReply } from './socket.ts';
 
 // Each command's module is imported when that command runs, not before: `--help` and `parse`
 // then start without loading Slack, the database drivers or drizzle (seconds of start-up
@@ -302,6 +300,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     return 0;
   } catch (err) {
     if (err instanceof ForwardToServer) {
+      const { sendToCliSocket } = await import('./socket.ts');
       const reply = await sendToCliSocket(err.socket, argv).catch((e: Error) => ({
         exitCode: 2,
         stdout: '',
@@ -311,16 +310,18 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
       io.err(reply.stderr);
       return reply.exitCode;
     }
-    return report(err, io);
+    return await report(err, io);
   }
 }
 
-function report(err: unknown, io: CliIo): number {
+async function report(err: unknown, io: CliIo): Promise<number> {
   if (err instanceof CommanderError) {
     // Help and version are successes; everything else commander rejects is bad usage
     // (commander already printed its one-line message).
     return err.exitCode === 0 ? 0 : 2;
   }
+  // Loaded only now: `parse` starts without Slack's and the database's modules (or node:http).
+  const [{ PermanentSlackError }, { describeDbError, isUnavailable }] = await Promise.all([import('../slack/publish.ts'), import('../db/health.ts')]);
   if (err instanceof PermanentSlackError) {
     io.err(`backupbot: ${err.message}\n`);
     return 1;

@@ -24,7 +24,9 @@ describe.each([
     const r = packagesLoaded(['--help'], env);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('parse');
-    expect(r.packages.has('commander')).toBe(true);
+    // Commander is bundled into dist/bundle/cli.js by the build, so the trace sees it only
+    // from the sources; the database test below shows that the trace sees packages at all.
+    if (env.BACKUPBOT_FROM_SOURCE === '1') expect(r.packages.has('commander')).toBe(true);
     for (const name of HEAVY) expect(r.packages.has(name), `--help loaded ${name}`).toBe(false);
   });
 

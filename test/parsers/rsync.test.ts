@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRsync, unescapeRsyncPath } from '../../src/parsers/rsync/parser.ts';
+import { createRsyncParser, parseRsync, unescapeRsyncPath } from '../../src/parsers/rsync/parser.ts';
 import { compileExceptions } from '../../src/exceptions/match.ts';
 import { classify } from '../../src/reports/classify.ts';
 
@@ -28,6 +28,26 @@ describe('rsync parser: completion', () => {
     const r = parseRsync(lines('sending incremental file list', ...SUMMARY, 'more/file.txt'));
     expect(r.code).toBe(-2);
     expect(r.completed).toBe(false);
+  });
+
+  it('accepts a later summary when file output came between two of them', () => {
+    const r = parseRsync(lines('sending incremental file list', ...SUMMARY, 'more/file.txt', ...SUMMARY));
+    expect(r.code).toBe(0);
+    expect(r.completed).toBe(true);
+  });
+
+  it('takes "deleting" lines as rsync listing files, and counts every line, however the log is cut into chunks', () => {
+    const text = lines(...Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? `deleting old/f${i}` : `home/u/f${i}`)), 'rsync: [sender] send_files failed to open "/s/x": Permission denied (13)');
+    const bytes = Buffer.from(text);
+    for (const size of [1, 7, 64, bytes.length]) {
+      const parser = createRsyncParser();
+      for (let at = 0; at < bytes.length; at += size) parser.push(bytes.subarray(at, at + size));
+      const r = parser.end();
+      expect(r.lines).toBe(301);
+      expect(r.fileErrors[0]?.line).toBe(301);
+      expect(r.code).toBe(-2);
+      expect(r.hint).toMatch(/stopped before its closing summary/);
+    }
   });
 
   it('says -2 when file errors were logged but the closing code line is missing', () => {

@@ -20,6 +20,7 @@ import {
   type StreamParser,
   type TransferStats,
 } from '../types.ts';
+import { createLineSplitter, skipTable } from '../lines.ts';
 import { parseCount, parseDecimal } from '../numbers.ts';
 
 /** rsync/2: case-specific hints (empty log, no -v, killed run), common stats names, UTF-16 input. */
@@ -33,10 +34,7 @@ const HINT_EMPTY =
 const HINT_STOPPED =
   "rsync was listing files and stopped before its closing summary, without an error of its own: it was killed (kill -9, a task-scheduler time limit, the out-of-memory killer, a shutdown) or the log was cut off. That is not a network failure: find what stops the backup on the customer server, then re-run it.";
 
-const NL = 0x0a;
 const CR = 0x0d;
-/** Lines longer than this are cut (the rest is counted but not looked at). */
-const MAX_LINE_BYTES = 16 * 1024;
 const MAX_MESSAGES = 50;
 const MAX_FINAL_LINES = 20;
 const DEFAULT_MAX_FILE_ERRORS = 1000;
@@ -81,11 +79,51 @@ const LINE_PREFIXES = [
   'deleting ',
   'skipping non-regular',
 ];
-const INTERESTING_PREFIX = new Uint8Array(65536);
-for (const p of LINE_PREFIXES) INTERESTING_PREFIX[(p.charCodeAt(0) << 8) | p.charCodeAt(1)] = 1;
-/** "[sender] io timeout ...", "[receiver] exceeded --max-alloc ...": any second byte. */
-for (let b = 0; b < 256; b++) INTERESTING_PREFIX[(0x5b << 8) | b] = 1;
 const SPACE = 0x20;
+const BRACKET = 0x5b;
+/**
+ * The lines the splitter hands over: those starting with one of the prefixes' first two
+ * bytes, "[sender] io timeout ...", "[receiver] exceeded --max-alloc ..." (any second byte),
+ * and those where --progress's \r or blanks come first. Every other line is file-list
+ * output, counted without a call.
+ */
+const SKIP = skipTable(LINE_PREFIXES, [BRACKET, CR, SPACE]);
+
+/** What the start of a line says it is, before any decoding. */
+const OUTPUT = 0;
+const MARKER = 1;
+const DECODE = 2;
+type LineClass = typeof OUTPUT | typeof MARKER | typeof DECODE;
+interface Prefix {
+  bytes: Uint8Array;
+  is: LineClass;
+}
+/**
+ * The whole prefixes by their first two bytes, rsync's markers (below) before the others: a
+ * marker line is known from its bytes, a line is decoded only when it starts with a prefix.
+ */
+const PREFIXES_BY_START = new Map<number, Prefix[]>();
+function addPrefix(text: string, is: LineClass): void {
+  const key = (text.charCodeAt(0) << 8) | text.charCodeAt(1);
+  const list = PREFIXES_BY_START.get(key) ?? [];
+  list.push({ bytes: Buffer.from(text, 'latin1'), is });
+  PREFIXES_BY_START.set(key, list);
+}
+
+function startsWith(buf: Buffer, start: number, end: number, prefix: Uint8Array): boolean {
+  if (end - start < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false;
+  return true;
+}
+
+function classify(buf: Buffer, start: number, end: number): LineClass {
+  if (end - start < 2) return OUTPUT;
+  if (buf[start] === BRACKET) return DECODE;
+  const candidates = PREFIXES_BY_START.get((buf[start]! << 8) | buf[start + 1]!);
+  if (candidates !== undefined) for (const p of candidates) if (startsWith(buf, start, end, p.bytes)) return p.is;
+  return OUTPUT;
+}
+
 const RSYNC = Buffer.from('rsync');
 
 const FINAL_LINE =
@@ -141,8 +179,23 @@ const STATS_LINES: ReadonlyArray<readonly [RegExp, keyof TransferStats]> = [
   [/^Total bytes received: (\S+)/, 'bytesReceived'],
 ];
 
-/** Phrases that only rsync itself prints: evidence that this is rsync output at all. */
-const RSYNC_MARKERS = /^(?:sending incremental file list|receiving incremental file list|building file list|receiving file list|created directory |deleting |skipping non-regular file)/;
+/**
+ * Phrases that only rsync itself prints, at the start of a line: evidence that this is rsync
+ * output at all, and (file-list headers, "deleting ...") that it was verbose. No pattern
+ * above matches a line that starts with one, so these are compared as bytes, undecoded: a
+ * log that deletes much has a "deleting " line per file.
+ */
+const RSYNC_MARKERS = [
+  'sending incremental file list',
+  'receiving incremental file list',
+  'building file list',
+  'receiving file list',
+  'created directory ',
+  'deleting ',
+  'skipping non-regular file',
+];
+for (const m of RSYNC_MARKERS) addPrefix(m, MARKER);
+for (const p of LINE_PREFIXES) addPrefix(p, DECODE);
 
 const decoder = new TextDecoder('utf-8');
 
@@ -165,16 +218,13 @@ export function createRsyncParser(options: ParseOptions = {}): StreamParser {
   const isExcepted = options.isExcepted ?? (() => false);
   const maxFileErrors = options.maxFileErrors ?? DEFAULT_MAX_FILE_ERRORS;
 
-  let carry: Buffer | null = null;
-  let carryOverlong = false;
   let lineNo = 0;
-  let bytes = 0;
-  let sawNul = false;
   let sawRsync = false;
   /** rsync -v (or --progress/--itemize) printed its file list header: it was verbose. */
   let sawFileList = false;
   /** Line number of the "total size is" line, while nothing but diagnostics follows it. */
   let summaryLine = 0;
+  /** Set by lines handed over; a skipped line after the summary says the same (see end()). */
   let outputAfterSummary = false;
 
   const finalLines: FinalLine[] = [];
@@ -263,70 +313,37 @@ export function createRsyncParser(options: ParseOptions = {}): StreamParser {
       }
     }
     if (BARE_MESSAGES.test(text)) return addMessage(text);
-    if (RSYNC_MARKERS.test(text)) {
-      sawRsync = true;
-      sawFileList = true;
-    }
     sawOutput();
   }
 
-  function handleLine(buf: Uint8Array, start: number, end: number): void {
-    lineNo++;
-    if (end > start && buf[end - 1] === CR) end--;
+  function handleLine(buf: Buffer, start: number, end: number, n: number): void {
+    lineNo = n;
     if (end === start) return;
     // --progress rewrites its line with \r, and stderr can land on the same line, after the
     // last \r or straight after the progress figures: look at what follows them.
     if (buf[start] === CR || buf[start] === SPACE) {
-      const line = (buf as Buffer).subarray(start, end);
+      const line = buf.subarray(start, end);
       const lastCr = line.lastIndexOf(CR);
       const tail = lastCr === -1 ? line : line.subarray(lastCr + 1);
       const at = tail.indexOf(RSYNC);
       start += (lastCr === -1 ? 0 : lastCr + 1) + (at > 0 ? at : 0);
       if (end === start) return;
     }
-    if (end - start < 2 || INTERESTING_PREFIX[(buf[start]! << 8) | buf[start + 1]!] !== 1) return sawOutput();
-    handleText(decoder.decode(buf.subarray(start, end)));
+    const is = classify(buf, start, end);
+    if (is === DECODE) return handleText(decoder.decode(buf.subarray(start, end)));
+    if (is === MARKER) {
+      sawRsync = true;
+      sawFileList = true;
+    }
+    sawOutput();
   }
 
-  function push(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
-    bytes += chunk.length;
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    if (!sawNul && buf.indexOf(0) !== -1) sawNul = true;
-    let pos = 0;
-    let nl = buf.indexOf(NL, 0);
-    if (carry !== null) {
-      const take = nl === -1 ? buf.length : nl;
-      if (!carryOverlong) {
-        const room = MAX_LINE_BYTES - carry.length;
-        if (take > room) carryOverlong = true;
-        carry = Buffer.concat([carry, buf.subarray(0, Math.min(take, room))]);
-      }
-      if (nl === -1) return;
-      handleLine(carry, 0, carry.length);
-      carry = null;
-      carryOverlong = false;
-      pos = nl + 1;
-      nl = buf.indexOf(NL, pos);
-    }
-    while (nl !== -1) {
-      handleLine(buf, pos, Math.min(nl, pos + MAX_LINE_BYTES));
-      pos = nl + 1;
-      nl = buf.indexOf(NL, pos);
-    }
-    if (pos < buf.length) {
-      const rest = buf.length - pos;
-      carryOverlong = rest > MAX_LINE_BYTES;
-      // Copy: the caller may reuse its buffer after push() returns.
-      carry = Buffer.from(buf.subarray(pos, pos + Math.min(rest, MAX_LINE_BYTES)));
-    }
-  }
+  const lines = createLineSplitter(handleLine, SKIP);
 
   function end(): ParsedReport {
-    if (carry !== null) {
-      handleLine(carry, 0, carry.length);
-      carry = null;
-    }
+    const lineCount = lines.end();
+    // A file-list line the splitter skipped after the summary is output after it too.
+    if (summaryLine > 0 && lines.lastSkipped > summaryLine) outputAfterSummary = true;
     const { code, reason, hint = null } = verdict();
     return {
       format: 'rsync',
@@ -342,16 +359,16 @@ export function createRsyncParser(options: ParseOptions = {}): StreamParser {
       vanishedCount,
       messages,
       stats: commonStats(stats, fileErrorCount - vanishedCount),
-      lines: lineNo,
-      bytes,
+      lines: lineCount,
+      bytes: lines.bytes,
     };
   }
 
   function verdict(): { code: number; reason: string | null; hint?: string } {
-    if (bytes === 0) return { code: INCOMPLETE, reason: 'The upload is empty: the backup script sent no rsync output.', hint: HINT_EMPTY };
+    if (lines.bytes === 0) return { code: INCOMPLETE, reason: 'The upload is empty: the backup script sent no rsync output.', hint: HINT_EMPTY };
     const local = pickLocalExit(finalLines);
     if (local) return { code: local.code, reason: null };
-    if (sawNul && !sawRsync) {
+    if (lines.sawNul && !sawRsync) {
       return { code: INCOMPLETE, reason: 'The upload is binary data, not rsync output: check what the backup script uploads.' };
     }
     if (!sawRsync) {
@@ -375,6 +392,13 @@ export function createRsyncParser(options: ParseOptions = {}): StreamParser {
       };
     }
     return { code: 0, reason: null };
+  }
+
+  function push(chunk: Uint8Array): void {
+    // NUL bytes only matter for a log with no sign of rsync (verdict()); once one shows, the
+    // rest need not be scanned for them.
+    if (sawRsync) lines.stopNulScan();
+    lines.push(chunk);
   }
 
   return { push, end };
