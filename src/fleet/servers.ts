@@ -245,16 +245,36 @@ export async function serverById(db: Db, id: number): Promise<ServerWithCustomer
  */
 export async function findUploader(db: Db, token: string): Promise<(Server & { exceptionPatterns: string[] }) | undefined> {
   const hash = hashToken(token);
+  const [row] = await uploaderQuery(db).execute({ hash });
+  if (!row || !sameHash(row.server.tokenHash, hash)) return undefined;
+  return { ...row.server, exceptionPatterns: row.patterns };
+}
+
+/**
+ * Every upload runs this query: it is built once per database handle and reused (drizzle
+ * prepares it), which saves building it again per request.
+ */
+function buildUploaderQuery(db: Db) {
   const inForce = db
     .select({ patterns: sql`coalesce(json_agg(${exceptions.pattern}), '[]'::json)` })
     .from(exceptions)
     .where(and(eq(exceptions.state, 'active'), notExpired(), scopeCovers(servers.id, servers.customerId)));
-  const [row] = await db
+  return db
     .select({ server: servers, patterns: sql<string[]>`(${inForce})` })
     .from(servers)
-    .where(eq(servers.tokenHash, hash));
-  if (!row || !sameHash(row.server.tokenHash, hash)) return undefined;
-  return { ...row.server, exceptionPatterns: row.patterns };
+    .where(eq(servers.tokenHash, sql.placeholder('hash')))
+    .prepare('find_uploader');
+}
+
+const uploaderQueries = new WeakMap<Db, ReturnType<typeof buildUploaderQuery>>();
+
+function uploaderQuery(db: Db): ReturnType<typeof buildUploaderQuery> {
+  let q = uploaderQueries.get(db);
+  if (!q) {
+    q = buildUploaderQuery(db);
+    uploaderQueries.set(db, q);
+  }
+  return q;
 }
 
 /**

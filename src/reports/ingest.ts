@@ -12,7 +12,8 @@ import { describeDbError, isUnavailable } from '../db/health.ts';
 import { classify, type Verdict } from './classify.ts';
 import { createSafeParser } from './parse-safely.ts';
 import { timedParser } from '../metrics.ts';
-import { findRetryOf, lockRetryKey, storeRawOnly, storeSmallReport, type RetryRule, type Stored } from './store-small.ts';
+import { findRetryOf, lockRetryKey, storeRawOnly, type RetryRule, type Stored } from './store-small.ts';
+import { groupStoreFor } from './group-store.ts';
 import { compileExceptions } from '../exceptions/match.ts';
 import type { StreamParser } from '../parsers/types.ts';
 import { CHUNK_BYTES, readRaw } from './raw.ts';
@@ -216,7 +217,8 @@ async function storeSmall(
   };
   let stored: Stored;
   try {
-    stored = await guard(() => storeSmallReport(db, { ...raw, parsed, verdict }, retry));
+    // Shared with the other small uploads arriving now: one commit for all (group-store.ts).
+    stored = await guard(() => groupStoreFor(db).store({ ...raw, parsed, verdict }, retry));
   } catch (err) {
     if (isUnavailable(err) || err instanceof AppError) throw err;
     // The database refused something in the verdict. Keep the bytes, then the verdict if it can be.
