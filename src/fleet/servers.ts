@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { Cron } from 'croner';
 import type { Db } from '../db/client.ts';
+import { coalesce, perHandle } from '../db/coalesce.ts';
 import { customers, exceptions, servers } from '../db/schema.ts';
 import { notExpired, scopeCovers } from '../exceptions/store.ts';
 import { isUniqueViolation } from '../db/errors.ts';
@@ -245,14 +246,14 @@ export async function serverById(db: Db, id: number): Promise<ServerWithCustomer
  */
 export async function findUploader(db: Db, token: string): Promise<(Server & { exceptionPatterns: string[] }) | undefined> {
   const hash = hashToken(token);
-  const [row] = await uploaderQuery(db).execute({ hash });
+  const row = await uploaderLookup(db)(hash);
   if (!row || !sameHash(row.server.tokenHash, hash)) return undefined;
   return { ...row.server, exceptionPatterns: row.patterns };
 }
 
 /**
  * Every upload runs this query: it is built once per database handle and reused (drizzle
- * prepares it), which saves building it again per request.
+ * prepares it), and uploads arriving together look their tokens up in one statement.
  */
 function buildUploaderQuery(db: Db) {
   const inForce = db
@@ -262,20 +263,18 @@ function buildUploaderQuery(db: Db) {
   return db
     .select({ server: servers, patterns: sql<string[]>`(${inForce})` })
     .from(servers)
-    .where(eq(servers.tokenHash, sql.placeholder('hash')))
-    .prepare('find_uploader');
+    .where(sql`${servers.tokenHash} in (select jsonb_array_elements_text(${sql.placeholder('hashes')}::jsonb))`)
+    .prepare('find_uploaders');
 }
 
-const uploaderQueries = new WeakMap<Db, ReturnType<typeof buildUploaderQuery>>();
-
-function uploaderQuery(db: Db): ReturnType<typeof buildUploaderQuery> {
-  let q = uploaderQueries.get(db);
-  if (!q) {
-    q = buildUploaderQuery(db);
-    uploaderQueries.set(db, q);
-  }
-  return q;
-}
+const uploaderLookup = perHandle((db: Db) => {
+  const query = buildUploaderQuery(db);
+  return coalesce(async (hashes: string[]) => {
+    const rows = await query.execute({ hashes: JSON.stringify(hashes) });
+    const byHash = new Map(rows.map((r) => [r.server.tokenHash, r]));
+    return hashes.map((h) => byHash.get(h));
+  });
+});
 
 /**
  * What a person meant by a server name, as Slack reads it: the exact name ("DC01" or

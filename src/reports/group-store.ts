@@ -26,7 +26,7 @@ export interface GroupStoreLimits {
   maxBatchBytes: number;
 }
 
-export const DEFAULT_GROUP_LIMITS: GroupStoreLimits = { maxInFlight: 2, maxBatch: 64, maxBatchBytes: 8 * 1024 * 1024 };
+export const DEFAULT_GROUP_LIMITS: GroupStoreLimits = { maxInFlight: 3, maxBatch: 64, maxBatchBytes: 8 * 1024 * 1024 };
 
 interface Waiting {
   report: SmallReport;
@@ -144,13 +144,15 @@ export async function storeSmallReports(db: Db, items: readonly { report: SmallR
   const meta = JSON.stringify(unique.map((u) => metaOf(u.ord, u.report, u.retry)));
   const bodies = sql.join(unique.map((u) => bodyRow(u.ord, u.report.bytes)), sql`, `);
   const out = await db.transaction(async (tx) => {
-    await tx.execute(sql`
+    // Sent without waiting for its answer: Postgres runs the two statements in order, so
+    // this only saves the round trip in between (the driver pipelines them).
+    const locked = tx.execute(sql`
       select pg_advisory_xact_lock(v.s, hashtext(v.k))
       from (values ${sql.join(locks.map((l) => sql`(${l.serverId}::int, ${l.key}::text)`), sql`, `)}) as v(s, k)
       order by v.s, v.k`);
     // One statement from here: it starts after the locks are held, so its snapshot sees any
     // upload with the same key that committed while this batch waited.
-    return tx.execute(sql`
+    const stored = tx.execute(sql`
       with input as (
         select m.*, coalesce(convert_to(b.body_text, 'UTF8'), b.data) as data
         from jsonb_to_recordset(${meta}::jsonb) as m(
@@ -199,6 +201,8 @@ export async function storeSmallReports(db: Db, items: readonly { report: SmallR
       )
       select i.ord, dup.id as dup_id, fresh.report_id, fresh.result_id
       from input i left join dup on dup.ord = i.ord left join fresh on fresh.ord = i.ord`);
+    const [, rows] = await Promise.all([locked, stored]);
+    return rows;
   });
   const byOrd = new Map<number, Stored>();
   for (const row of rowsOf<{ ord: number | string; dup_id: number | string | null; report_id: number | string | null; result_id: number | string | null }>(out)) {
