@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { isUnavailable } from '../db/health.ts';
 import { rowsOf } from '../db/rows.ts';
@@ -139,29 +139,50 @@ export async function storeSmallReports(db: Db, items: readonly { report: SmallR
     .map((u) => ({ serverId: u.report.serverId, key: u.retry.key }))
     .sort((a, b) => a.serverId - b.serverId || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 
-  // The uploads' fields go as one JSON array and their bodies as one parameter each: far
-  // fewer parameters for the driver to handle than one per field per upload.
-  const meta = JSON.stringify(unique.map((u) => metaOf(u.ord, u.report, u.retry)));
-  const bodies = sql.join(unique.map((u) => bodyRow(u.ord, u.report.bytes)), sql`, `);
+  // Every statement here has the same text whatever the batch holds (the uploads' fields go
+  // as one JSON array, their bodies as one text and one bytea parameter cut up by offset), so
+  // the driver prepares each once per connection and can send the two back to back.
+  const text: Buffer[] = [];
+  const binary: Buffer[] = [];
+  let textBytes = 0;
+  let binaryBytes = 0;
+  const meta = JSON.stringify(
+    unique.map((u) => {
+      const bytes = u.report.bytes;
+      const asText = sendsAsText(bytes);
+      const at = asText ? textBytes : binaryBytes;
+      if (asText) {
+        text.push(bytes);
+        textBytes += bytes.length;
+      } else {
+        binary.push(bytes);
+        binaryBytes += bytes.length;
+      }
+      return { ...metaOf(u.ord, u.report, u.retry), src: asText ? 't' : 'b', off: at, len: bytes.length };
+    }),
+  );
+  const lockList = JSON.stringify(locks.map((l) => ({ s: l.serverId, k: l.key })));
   const out = await db.transaction(async (tx) => {
     // Sent without waiting for its answer: Postgres runs the two statements in order, so
     // this only saves the round trip in between (the driver pipelines them).
     const locked = tx.execute(sql`
       select pg_advisory_xact_lock(v.s, hashtext(v.k))
-      from (values ${sql.join(locks.map((l) => sql`(${l.serverId}::int, ${l.key}::text)`), sql`, `)}) as v(s, k)
+      from jsonb_to_recordset(${lockList}::jsonb) as v(s int, k text)
       order by v.s, v.k`);
     // One statement from here: it starts after the locks are held, so its snapshot sees any
     // upload with the same key that committed while this batch waited.
     const stored = tx.execute(sql`
-      with input as (
-        select m.*, coalesce(convert_to(b.body_text, 'UTF8'), b.data) as data
+      with blobs as (
+        select convert_to(${Buffer.concat(text, textBytes).toString('utf8')}::text, 'UTF8') as t, ${Buffer.concat(binary, binaryBytes)}::bytea as b
+      ), input as (
+        select m.*, substring(case when m.src = 't' then blobs.t else blobs.b end from m.off + 1 for m.len) as data
         from jsonb_to_recordset(${meta}::jsonb) as m(
           ord int, server_id int, format text, size bigint, sha256 text, started_at timestamptz, finished_at timestamptz,
           client_exit_code int, idempotency_key text, retry_key text, window_ms double precision,
           parser_version text, result_format text, code int, status text, meaning text, reason text, hint text, completed boolean,
           ok_by_exceptions boolean, file_error_count int, excepted_count int, vanished_count int, messages jsonb, stats jsonb,
-          suspicion jsonb, errors jsonb)
-        join (values ${bodies}) as b(ord, body_text, data) on b.ord = m.ord
+          suspicion jsonb, errors jsonb, src text, off int, len int),
+        blobs
       ),
       dup as (
         select i.ord, d.id
@@ -223,16 +244,15 @@ export async function storeSmallReports(db: Db, items: readonly { report: SmallR
 }
 
 /**
- * One upload's bytes as a row of the statement's input. Logs are nearly always UTF-8 text:
- * sent as text they cross the wire once, where bytea goes as hex, twice their size, which
- * the driver has to write and Postgres to decode (the biggest CPU cost of an upload here).
- * Valid UTF-8 without NUL becomes the same bytes again with convert_to (a server encoding
- * that cannot hold a character refuses it rather than change it, and the batch then falls
- * back to storing each upload on its own, as bytea). Anything else goes as bytea.
+ * Whether an upload's bytes can go as text. Logs are nearly always UTF-8: as text they cross
+ * the wire once, where bytea goes as hex, twice their size, which the driver has to write and
+ * Postgres to decode (the biggest CPU cost of an upload here). Valid UTF-8 without NUL becomes
+ * the same bytes again with convert_to (a server encoding that cannot hold a character
+ * refuses it rather than change it, and the batch then falls back to storing each upload on
+ * its own, as bytea). Anything else goes as bytea.
  */
-function bodyRow(ord: number, bytes: Buffer): SQL {
-  if (isUtf8(bytes) && bytes.indexOf(0) === -1) return sql`(${ord}::int, ${bytes.toString('utf8')}::text, null::bytea)`;
-  return sql`(${ord}::int, null::text, ${bytes}::bytea)`;
+function sendsAsText(bytes: Buffer): boolean {
+  return isUtf8(bytes) && bytes.indexOf(0) === -1;
 }
 
 /** One upload's fields, named as the statement's input columns. */
