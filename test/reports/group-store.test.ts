@@ -6,6 +6,7 @@ import { classify } from '../../src/reports/classify.ts';
 import { GroupStore } from '../../src/reports/group-store.ts';
 import { createSafeParser } from '../../src/reports/parse-safely.ts';
 import { readRaw } from '../../src/reports/raw.ts';
+import { loadBaseline, loadBaselines } from '../../src/reports/suspicion.ts';
 import type { SmallReport, Stored } from '../../src/reports/store-small.ts';
 import type { Service } from '../../src/main.ts';
 import { DATABASES, type TestDb } from '../helpers/db.ts';
@@ -97,6 +98,20 @@ describe.each(DATABASES)('group commit of small uploads on %s', (_kind, open) =>
       }
     }
     expect(stored.find((_, i) => asks[i]!.server === serverId && asks[i]!.tag === 'retry-0')).toEqual({ reportId: first.reportId, duplicate: true });
+  });
+
+  it('reads the baselines of many uploads in one statement exactly as one by one', async () => {
+    const [mid] = await t.database.db.select({ at: results.backupAt }).from(results).where(eq(results.serverId, serverId)).limit(1);
+    const asks = [
+      { serverId, before: new Date(Date.now() + 1000), window: 14, exceptReportId: null },
+      { serverId: otherServerId, before: new Date(Date.now() + 1000), window: 5, exceptReportId: null },
+      { serverId, before: new Date(mid!.at.getTime() + 1), window: 3, exceptReportId: null },
+      { serverId: 999_999, before: new Date(), window: 14, exceptReportId: null },
+    ];
+    const together = await loadBaselines(t.database.db, asks);
+    const alone = await Promise.all(asks.map((a) => loadBaseline(t.database.db, a.serverId, a.before, a.window, a.exceptReportId)));
+    expect(together).toEqual(alone);
+    expect(together[0]!.length).toBeGreaterThan(1);
   });
 
   it('stores the others when one upload in a shared commit is refused, and fails only that one', async () => {
