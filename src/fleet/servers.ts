@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { Cron } from 'croner';
 import type { Db } from '../db/client.ts';
+import { coalesce, perHandle } from '../db/coalesce.ts';
 import { customers, exceptions, servers } from '../db/schema.ts';
 import { notExpired, scopeCovers } from '../exceptions/store.ts';
 import { isUniqueViolation } from '../db/errors.ts';
@@ -245,17 +246,35 @@ export async function serverById(db: Db, id: number): Promise<ServerWithCustomer
  */
 export async function findUploader(db: Db, token: string): Promise<(Server & { exceptionPatterns: string[] }) | undefined> {
   const hash = hashToken(token);
+  const row = await uploaderLookup(db)(hash);
+  if (!row || !sameHash(row.server.tokenHash, hash)) return undefined;
+  return { ...row.server, exceptionPatterns: row.patterns };
+}
+
+/**
+ * Every upload runs this query: it is built once per database handle and reused (drizzle
+ * prepares it), and uploads arriving together look their tokens up in one statement.
+ */
+function buildUploaderQuery(db: Db) {
   const inForce = db
     .select({ patterns: sql`coalesce(json_agg(${exceptions.pattern}), '[]'::json)` })
     .from(exceptions)
     .where(and(eq(exceptions.state, 'active'), notExpired(), scopeCovers(servers.id, servers.customerId)));
-  const [row] = await db
+  return db
     .select({ server: servers, patterns: sql<string[]>`(${inForce})` })
     .from(servers)
-    .where(eq(servers.tokenHash, hash));
-  if (!row || !sameHash(row.server.tokenHash, hash)) return undefined;
-  return { ...row.server, exceptionPatterns: row.patterns };
+    .where(sql`${servers.tokenHash} in (select jsonb_array_elements_text(${sql.placeholder('hashes')}::jsonb))`)
+    .prepare('find_uploaders');
 }
+
+const uploaderLookup = perHandle((db: Db) => {
+  const query = buildUploaderQuery(db);
+  return coalesce(async (hashes: string[]) => {
+    const rows = await query.execute({ hashes: JSON.stringify(hashes) });
+    const byHash = new Map(rows.map((r) => [r.server.tokenHash, r]));
+    return hashes.map((h) => byHash.get(h));
+  });
+});
 
 /**
  * What a person meant by a server name, as Slack reads it: the exact name ("DC01" or

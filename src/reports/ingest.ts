@@ -12,12 +12,13 @@ import { describeDbError, isUnavailable } from '../db/health.ts';
 import { classify, type Verdict } from './classify.ts';
 import { createSafeParser } from './parse-safely.ts';
 import { timedParser } from '../metrics.ts';
-import { findRetryOf, lockRetryKey, storeRawOnly, storeSmallReport, type RetryRule, type Stored } from './store-small.ts';
+import { findRetryOf, lockRetryKey, storeRawOnly, type RetryRule, type Stored } from './store-small.ts';
+import { groupStoreFor } from './group-store.ts';
 import { compileExceptions } from '../exceptions/match.ts';
 import type { StreamParser } from '../parsers/types.ts';
 import { CHUNK_BYTES, readRaw } from './raw.ts';
 import { latestResultForReport, saveResult, type NewResult } from './results.ts';
-import { canaryWatch, judgeSuspicion, type SuspectSettings, type SuspectThresholds } from './suspicion.ts';
+import { canaryWatch, judgeSuspicion, prefetchBaseline, type SuspectSettings, type SuspectThresholds } from './suspicion.ts';
 
 export interface UploadMeta {
   format: Format;
@@ -97,8 +98,11 @@ export async function ingestReport(
   const guard = opts.guard ?? (<T>(work: () => Promise<T>) => work());
   const isExcepted = server.exceptionPatterns ? compileExceptions(server.exceptionPatterns) : await guard(() => exceptionMatcherFor(db, server));
   const parser = timedParser(createSafeParser(meta.format, { isExcepted, ...canaryWatch(server) }));
-  // The tool's verdict, then suspicion against the server's own history (one indexed query).
-  const judge = (parsed: ParsedReport) =>
+  // The tool's verdict, then suspicion against the server's own history (one indexed query,
+  // started now so that it runs while the body arrives; a big upload asks again at its end).
+  const startedAt = new Date();
+  const prefetched = prefetchBaseline(db, { serverId: server.id, server, at: meta.finishedAt ?? startedAt, defaults: opts.suspect }, guard);
+  const judge = (parsed: ParsedReport, early: boolean) =>
     guard(() =>
       judgeSuspicion(db, classify(parsed, meta.exitCode), {
         serverId: server.id,
@@ -106,8 +110,9 @@ export async function ingestReport(
         parsed,
         startedAt: meta.startedAt,
         finishedAt: meta.finishedAt,
-        at: meta.finishedAt ?? new Date(),
+        at: meta.finishedAt ?? (early ? startedAt : new Date()),
         defaults: opts.suspect,
+        prefetched: early ? prefetched : undefined,
       }),
     );
   const hash = createHash('sha256');
@@ -184,7 +189,7 @@ export async function ingestReport(
 
   if (stored.duplicate) return guard(() => outcomeForStored(db, stored.id, true));
   const parsed = parser.end();
-  const verdict = await judge(parsed);
+  const verdict = await judge(parsed, false);
   const saved = await guard(() => saveResultOrNote(db, { serverId: server.id, reportId: stored.id, parsed, verdict, backupAt: backupTimeOf(meta.finishedAt, new Date()) }, opts.log));
   return { reportId: stored.id, resultId: saved.resultId, duplicate: false, format: saved.parsed.format, verdict: saved.verdict, counts: countsOf(saved.parsed) };
 }
@@ -198,12 +203,12 @@ async function storeSmall(
   sha256: string,
   retry: RetryRule,
   parser: StreamParser,
-  judge: (parsed: ParsedReport) => Promise<Verdict>,
+  judge: (parsed: ParsedReport, early: boolean) => Promise<Verdict>,
   guard: NonNullable<IngestOptions['guard']>,
   log: Logger | undefined,
 ): Promise<IngestOutcome> {
   const parsed = parser.end();
-  const verdict = await judge(parsed);
+  const verdict = await judge(parsed, true);
   const raw = {
     serverId,
     format: meta.format,
@@ -216,7 +221,8 @@ async function storeSmall(
   };
   let stored: Stored;
   try {
-    stored = await guard(() => storeSmallReport(db, { ...raw, parsed, verdict }, retry));
+    // Shared with the other small uploads arriving now: one commit for all (group-store.ts).
+    stored = await guard(() => groupStoreFor(db).store({ ...raw, parsed, verdict }, retry));
   } catch (err) {
     if (isUnavailable(err) || err instanceof AppError) throw err;
     // The database refused something in the verdict. Keep the bytes, then the verdict if it can be.

@@ -300,6 +300,131 @@ async function ingestBench(kind: string, open: () => Promise<TestDb>, durationMs
   }
 }
 
+// ---------------------------------------------------------------- ingest vs the plain-insert baseline
+
+/** Issue 11: backupbot's uploads/s at least the plain-insert baseline's, p99 no worse. */
+const TARGET_BASELINE_RATIO = 1.0;
+const COMPARE_PAIRS = 3;
+
+interface CompareRun extends LoadResult {
+  kind: 'baseline' | 'backupbot';
+  serverCpuMs: number;
+  postgresCpuMs: number | null;
+  machineCpuMs: number | null;
+}
+
+/** Starts baseline-child.ts on the database; resolves with its URL and a way to read its CPU and stop it. */
+function startBaseline(url: string, max: number): Promise<{ url: string; cpuMs: () => Promise<number>; stop: () => void }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', TSX, join(HERE, 'baseline-child.ts'), JSON.stringify({ url, max })], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.on('error', reject);
+    child.stdout.setEncoding('utf8');
+    let out = '';
+    child.stdout.on('data', (c: string) => {
+      out += c;
+      const nl = out.indexOf('\n');
+      if (nl === -1) return;
+      const { port } = JSON.parse(out.slice(0, nl)) as { port: number };
+      const base = `http://127.0.0.1:${port}`;
+      resolve({
+        url: base,
+        cpuMs: async () => ((await (await fetch(`${base}/cpu`)).json()) as { cpuMs: number }).cpuMs,
+        stop: () => child.stdin.end(),
+      });
+    });
+    child.on('exit', (code) => reject(new Error(`baseline-child exited with ${code}`)));
+  });
+}
+
+/**
+ * backupbot next to the simplest lossless ingest (baseline-child.ts: one INSERT statement of
+ * the raw body and a fixed verdict per request, postgres.js with the same pool size), on the
+ * same Postgres database, servers and tokens, with the same load generator, bodies and
+ * concurrency. Runs alternate (baseline, backupbot, baseline, ...) so a busy moment on the
+ * shared machine hits both alike; medians are reported.
+ */
+async function ingestCompare(durationMs: number, warmupUploads: number): Promise<Row[]> {
+  log(`ingest vs baseline: ${COMPARE_PAIRS} x (baseline, backupbot), ${warmupUploads} warm-up uploads + ${durationMs / 1000} s each`);
+  const t = await postgresDb();
+  const runs: CompareRun[] = [];
+  try {
+    const svc = await startTestService(t.database);
+    const baseline = await startBaseline(t.url!, 5);
+    try {
+      const tokens: string[] = [];
+      for (let i = 0; i < SERVERS; i++) {
+        const { token } = await seedServer(t.database, `Bench Customer ${i % 5}`, `bench-fs${String(i).padStart(2, '0')}`);
+        tokens.push(token);
+      }
+      let seqStart = 0;
+      for (let pair = 0; pair < COMPARE_PAIRS; pair++) {
+        for (const kind of ['baseline', 'backupbot'] as const) {
+          const cfg: LoadConfig = { url: kind === 'baseline' ? baseline.url : svc.url, tokens, concurrency: CONCURRENCY, reportBytes: REPORT_BYTES, warmupUploads, durationMs, maxUploads: 50_000, seqStart };
+          const serverCpu = kind === 'baseline' ? baseline.cpuMs : async () => selfCpuMs();
+          const [before] = await t.database.db.select({ n: count() }).from(reports);
+          let start: { server: number; postgres: number | null; machine: number | null } | null = null;
+          let pendingStart: Promise<void> | null = null;
+          const last = await runTs('load-child.ts', [JSON.stringify(cfg)], (line) => {
+            if (!line.includes('"event":"start"')) return;
+            const postgresNow = processesCpuMs('postgres');
+            const machineNow = machineCpuMs()?.busy ?? null;
+            pendingStart = serverCpu().then((server) => void (start = { server, postgres: postgresNow, machine: machineNow }));
+          });
+          const endServer = await serverCpu();
+          const endPostgres = processesCpuMs('postgres');
+          const endMachine = machineCpuMs()?.busy ?? null;
+          if (pendingStart) await pendingStart;
+          const r = JSON.parse(last) as LoadResult;
+          seqStart += r.uploads + r.warmupUploads + 1000;
+          const s = start ?? { server: endServer, postgres: endPostgres, machine: endMachine };
+          for (const sample of r.samples) log(`  ${kind} non-201 sample: ${sample}`);
+          const sent = r.uploads + r.warmupUploads;
+          const [afterReports] = await t.database.db.select({ n: count() }).from(reports);
+          check(afterReports!.n - before!.n === sent, `${kind}: ${afterReports!.n - before!.n} reports stored for ${sent} uploads`);
+          check(Object.keys(r.non201).length === 0, `${kind}: non-201 answers ${JSON.stringify(r.non201)}`);
+          log(`  ${kind}: ${f(r.uploadsPerSec)} uploads/s, p50 ${f(r.p50Ms)} ms, p99 ${f(r.p99Ms)} ms`);
+          runs.push({ kind, ...r, serverCpuMs: endServer - s.server, postgresCpuMs: minus(endPostgres, s.postgres), machineCpuMs: minus(endMachine, s.machine) });
+        }
+      }
+      const [stored] = await t.database.db.select({ n: count() }).from(reports);
+      const [parsed] = await t.database.db.select({ n: count() }).from(results);
+      check(stored?.n === parsed?.n, `ingest vs baseline: ${stored?.n} reports but ${parsed?.n} results`);
+    } finally {
+      baseline.stop();
+      await svc.stop();
+    }
+  } finally {
+    await t.dispose();
+  }
+  return compareRows(runs);
+}
+
+function compareRows(runs: CompareRun[]): Row[] {
+  const sec = 'ingest vs baseline';
+  const of = (kind: CompareRun['kind']) => runs.filter((r) => r.kind === kind);
+  const med = (kind: CompareRun['kind'], pick: (r: CompareRun) => number) => median(of(kind).map(pick));
+  const cpu = (kind: CompareRun['kind'], pick: (r: CompareRun) => number | null) => {
+    const xs = of(kind).map((r) => {
+      const v = pick(r);
+      return v === null ? null : v / r.uploads;
+    });
+    return xs.includes(null) ? 'n/a' : `${f(median(xs as number[]), 2)} ms`;
+  };
+  const rows: Row[] = [];
+  for (const kind of ['baseline', 'backupbot'] as const) {
+    const label = kind === 'baseline' ? 'baseline (one INSERT statement per upload)' : 'backupbot';
+    rows.push([sec, `${label}: uploads/s, median of ${of(kind).length} (runs: ${of(kind).map((r) => f(r.uploadsPerSec, 0)).join(', ')})`, `${f(med(kind, (r) => r.uploadsPerSec))} uploads/s`, '', '']);
+    rows.push([sec, `${label}: latency p50 / p99, medians`, `${f(med(kind, (r) => r.p50Ms))} / ${f(med(kind, (r) => r.p99Ms))} ms`, '', '']);
+    rows.push([sec, `${label}: CPU/upload server / postgres / machine, medians`, `${cpu(kind, (r) => r.serverCpuMs)} / ${cpu(kind, (r) => r.postgresCpuMs)} / ${cpu(kind, (r) => r.machineCpuMs)}`, '', '']);
+  }
+  const ratio = med('backupbot', (r) => r.uploadsPerSec) / med('baseline', (r) => r.uploadsPerSec);
+  rows.push([sec, 'ratio backupbot / baseline uploads/s', f(ratio, 2), `>= ${f(TARGET_BASELINE_RATIO)}`, status(ratio >= TARGET_BASELINE_RATIO)]);
+  const p99 = med('backupbot', (r) => r.p99Ms);
+  const p99Base = med('baseline', (r) => r.p99Ms);
+  rows.push([sec, 'latency p99 backupbot vs baseline', `${f(p99)} vs ${f(p99Base)} ms`, '<= baseline', status(p99 <= p99Base)]);
+  return rows;
+}
+
 // ---------------------------------------------------------------- table
 
 type Row = [section: string, measurement: string, result: string, target: string, status: string];
@@ -384,9 +509,9 @@ async function main(): Promise<void> {
     return;
   }
   try {
-    // `npm run bench -- ingest`: only the upload throughput into Postgres (about 30 s).
+    // `npm run bench -- ingest`: only backupbot against the plain-insert baseline in Postgres (about 1 minute).
     if (process.argv.includes('ingest')) {
-      rows.push(...ingestRows(await ingestBench('postgres', postgresDb, 10_000, 300), true));
+      rows.push(...(await ingestCompare(6_000, 200)));
       return printTable(started, idleCheck, rows);
     }
     // `npm run bench -- fleet`: only /backup and the nightly summary at 10,000 servers (about 3 minutes, most of it seeding).
@@ -433,6 +558,7 @@ async function otherSections(rows: Row[]): Promise<void> {
   {
     const pg = await ingestBench('postgres', postgresDb, 10_000, 300);
     rows.push(...ingestRows(pg, true));
+    rows.push(...(await ingestCompare(6_000, 200)));
     const lite = await ingestBench('pglite', pgliteDb, 4_000, 100);
     rows.push(...ingestRows(lite, false));
 
