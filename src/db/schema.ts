@@ -383,5 +383,8 @@ export const serverCurrent = pgTable('server_current', {
   failingResults: integer('failing_results').notNull().default(0),
   /** The acknowledgement in force (the newest one no later result contradicts), or null. */
   ackId: integer('ack_id'),
+  /** That acknowledgement's status and code, so a new result is checked against it without a look-up. */
+  ackStatus: text('ack_status'),
+  ackCode: integer('ack_code'),
   updatedAt: tstz('updated_at').notNull().defaultNow(),
 });

@@ -9,7 +9,7 @@ export interface CurrentMismatch {
   fields: Record<string, { stored: string | null; expected: string | null }>;
 }
 
-const FIELDS = ['latest_result_id', 'latest_backup_at', 'last_success_at', 'failing_since', 'failing_results', 'ack_id'] as const;
+const FIELDS = ['latest_result_id', 'latest_backup_at', 'last_success_at', 'failing_since', 'failing_results', 'ack_id', 'ack_status', 'ack_code'] as const;
 
 /**
  * Recomputes every server's current state from the full history, set-wise and independently
@@ -29,7 +29,7 @@ export async function checkServerCurrent(db: Db): Promise<CurrentMismatch[]> {
         where o.id is null or r.backup_at > o.backup_at or (r.backup_at = o.backup_at and r.id > o.id)
         group by r.server_id
       ), ack as (
-        select distinct on (a.server_id) a.server_id, a.id
+        select distinct on (a.server_id) a.server_id, a.id, a.status, a.code
         from acknowledgements a
         where not exists (
           select 1 from results r where r.server_id = a.server_id and r.id > a.result_id and (r.status <> a.status or r.code <> a.code)
@@ -37,7 +37,8 @@ export async function checkServerCurrent(db: Db): Promise<CurrentMismatch[]> {
         order by a.server_id, a.created_at desc, a.id desc
       ), expected as (
         select s.id as server_id, l.id as latest_result_id, l.backup_at as latest_backup_at, o.backup_at as last_success_at,
-               f.since as failing_since, coalesce(f.n, 0) as failing_results, k.id as ack_id, l.id is not null as has_results
+               f.since as failing_since, coalesce(f.n, 0) as failing_results, k.id as ack_id, k.status as ack_status, k.code as ack_code,
+               l.id is not null as has_results
         from servers s
         left join latest l on l.server_id = s.id
         left join last_ok o on o.server_id = s.id
