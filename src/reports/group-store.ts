@@ -215,6 +215,9 @@ export async function storeSmallReports(db: Db, items: readonly { report: SmallR
                -- milliseconds as JavaScript dates have them (a reparse keeps this time exactly).
                least(coalesce(finished_at, now()), date_trunc('milliseconds', now()))
         from fresh
+        -- Each result's trigger locks its server's server_current row: in server order, so two
+        -- batches with servers in common take those locks in the same order and never deadlock.
+        order by server_id, ord
       ), fe as (
         insert into file_errors (result_id, path, kind, message, line, excepted)
         select f.result_id, e.path, e.kind, e.message, e.line, e.excepted
