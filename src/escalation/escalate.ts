@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
-import { fleetStatus } from '../reports/status.ts';
+import { fleetWithDetail } from '../reports/summary.ts';
 import { recordIncidentMessage, syncIncidents, wantedIncidents, type Incident } from './incidents.ts';
 
 /** How incidents reach people: Slack (with the TSR3 mention) or the log. */
@@ -14,7 +14,8 @@ export interface IncidentNotifier {
  * failures, or a failure only TSR3 can fix); incidents that cleared get a "resolved" reply.
  */
 export async function escalate(db: Db, now: Date, threshold: number, notifier: IncidentNotifier, log: Logger): Promise<{ opened: number; closed: number }> {
-  const fleet = await fleetStatus(db, { now });
+  // Only failed and suspect servers can count towards an incident: read only those in full.
+  const fleet = (await fleetWithDetail(db, now, ['failed', 'suspect'])).detail;
   const byId = new Map(fleet.map((s) => [s.server.id, s]));
   const { opened, closed } = await syncIncidents(db, wantedIncidents(fleet, threshold), now);
   for (const incident of opened) {

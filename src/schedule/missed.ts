@@ -2,7 +2,7 @@ import { results } from '../db/schema.ts';
 import type { Db } from '../db/client.ts';
 import { dueSlot } from '../fleet/state.ts';
 import { NO_REPORT_FORMAT } from '../parsers/index.ts';
-import { fleetStatus } from '../reports/status.ts';
+import { fleetWithDetail } from '../reports/summary.ts';
 
 /**
  * Records a synthetic "missing" result for every server whose state is missing because no
@@ -11,7 +11,8 @@ import { fleetStatus } from '../reports/status.ts';
  * run as often as you like: the partial unique index on (server, slot) keeps one row per slot.
  */
 export async function recordMissedBackups(db: Db, now: Date): Promise<Array<{ serverId: number; slot: Date }>> {
-  const fleet = await fleetStatus(db, { now });
+  // Runs every few minutes: only the missing servers are read in full.
+  const fleet = (await fleetWithDetail(db, now, ['missing'])).detail;
   const missed: Array<{ serverId: number; slot: Date }> = [];
   for (const s of fleet) {
     if (s.state !== 'missing') continue;
