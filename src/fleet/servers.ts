@@ -263,14 +263,17 @@ function buildUploaderQuery(db: Db) {
   return db
     .select({ server: servers, patterns: sql<string[]>`(${inForce})` })
     .from(servers)
-    .where(sql`${servers.tokenHash} in (select jsonb_array_elements_text(${sql.placeholder('hashes')}::jsonb))`)
+    // `= any(array)` keeps the unique index on token_hash in the generic plan of the prepared
+    // statement (an `in (select jsonb_array_elements_text(...))` became a scan of every server).
+    .where(sql`${servers.tokenHash} = any(${sql.placeholder('hashes')}::text[])`)
     .prepare('find_uploaders');
 }
 
 const uploaderLookup = perHandle((db: Db) => {
   const query = buildUploaderQuery(db);
   return coalesce(async (hashes: string[]) => {
-    const rows = await query.execute({ hashes: JSON.stringify(hashes) });
+    // Hashes are hex, so a Postgres array literal needs no quoting.
+    const rows = await query.execute({ hashes: `{${hashes.join(',')}}` });
     const byHash = new Map(rows.map((r) => [r.server.tokenHash, r]));
     return hashes.map((h) => byHash.get(h));
   });
