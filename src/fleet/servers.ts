@@ -256,6 +256,11 @@ export async function findUploader(db: Db, token: string): Promise<(Server & { e
  * prepares it), and uploads arriving together look their tokens up in one statement.
  */
 function buildUploaderQuery(db: Db) {
+  return uploaderSelect(db).prepare('find_uploaders');
+}
+
+/** The look-up every upload makes, before it is prepared (exported so a test can check its plan). */
+export function uploaderSelect(db: Db) {
   const inForce = db
     .select({ patterns: sql`coalesce(json_agg(${exceptions.pattern}), '[]'::json)` })
     .from(exceptions)
@@ -265,8 +270,7 @@ function buildUploaderQuery(db: Db) {
     .from(servers)
     // `= any(array)` keeps the unique index on token_hash in the generic plan of the prepared
     // statement (an `in (select jsonb_array_elements_text(...))` became a scan of every server).
-    .where(sql`${servers.tokenHash} = any(${sql.placeholder('hashes')}::text[])`)
-    .prepare('find_uploaders');
+    .where(sql`${servers.tokenHash} = any(${sql.placeholder('hashes')}::text[])`);
 }
 
 const uploaderLookup = perHandle((db: Db) => {
