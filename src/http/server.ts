@@ -284,6 +284,9 @@ export function createHttpServer(deps: HttpDeps): Server {
   }
 
   const server = createServer((req, res) => void route(req, res));
+  // Any answer that closes the connection (a `Connection: close` request, a refusal) may go
+  // out before the client has finished sending its body: every connection closes gently.
+  server.on('connection', (socket: Socket) => lingerOnClose(socket));
   // Requests Node cannot parse (headers over 16 KiB, bad bytes in a header) are answered here
   // rather than by Node's default, which resets the connection while the client may still be
   // sending, so the client never reads the 400/431.

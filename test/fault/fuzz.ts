@@ -194,6 +194,8 @@ export interface FuzzReport {
   unanswered: number;
   /** The kinds of request that got no answer, to tell what to look at when one did not. */
   unansweredKinds: Record<string, number>;
+  /** Those requests' first line, size, how many pieces they were sent in, and how long the client waited. */
+  unansweredRequests: string[];
   byStatus: Record<string, number>;
   byKind: Record<string, number>;
   acknowledged: number;
@@ -211,6 +213,7 @@ export async function runFuzz(opts: { db: Db; port: number; token: string; count
   const acked = new Map<number, string>();
   let unanswered = 0;
   const unansweredKinds: Record<string, number> = {};
+  const unansweredRequests: string[] = [];
   let slowest = 0;
   let next = 0;
   const worker = async () => {
@@ -225,6 +228,8 @@ export async function runFuzz(opts: { db: Db; port: number; token: string; count
       if (answer.status === null) {
         unanswered++;
         unansweredKinds[req.kind] = (unansweredKinds[req.kind] ?? 0) + 1;
+        const whole = Buffer.concat(req.pieces);
+        unansweredRequests.push(`${whole.subarray(0, Math.max(0, whole.indexOf('\r\n'))).toString('latin1')} (${whole.length} bytes in ${req.pieces.length} pieces, ${answer.ms} ms)`);
       }
       if ((answer.status === 201 || answer.status === 200) && answer.reportId !== undefined && req.body) {
         acked.set(answer.reportId, createHash('sha256').update(req.body).digest('hex'));
@@ -243,5 +248,5 @@ export async function runFuzz(opts: { db: Db; port: number; token: string; count
       if (!row || row.state !== 'stored' || row.sha256 !== acked.get(id)) lost++;
     }
   }
-  return { requests: opts.count, unanswered, unansweredKinds, byStatus, byKind, acknowledged: acked.size, lost, slowestMs: slowest, seconds: (Date.now() - started) / 1000 };
+  return { requests: opts.count, unanswered, unansweredKinds, unansweredRequests, byStatus, byKind, acknowledged: acked.size, lost, slowestMs: slowest, seconds: (Date.now() - started) / 1000 };
 }
