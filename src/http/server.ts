@@ -71,9 +71,9 @@ function refuse(req: IncomingMessage, res: ServerResponse, err: AppError): void 
   const headers: Record<string, string> = {};
   if (status === 503 || status === 429) headers['retry-after'] = String(status === 429 ? 5 : RETRY_AFTER_SECONDS);
   if (!req.complete) {
-    // The client may still be sending: tell it to stop, then close gently (see lingerOnClose).
+    // The client may still be sending: tell it to stop (every connection closes gently, see
+    // lingerOnClose).
     headers.connection = 'close';
-    lingerOnClose(req.socket);
   }
   sendJson(res, status, { error: { code: err.code, message: err.message } }, headers);
 }
@@ -89,13 +89,12 @@ const LINGER_TOTAL_MS = 30_000;
  * Closing a socket that still has unread incoming bytes makes the kernel send a reset, and
  * a client still busy sending its body may then lose the answer we just wrote (it sees
  * "connection reset" instead of the 413 or 401). Node closes a `Connection: close` answer
- * with socket.destroySoon(); for this one socket that becomes: send the answer and FIN,
+ * with socket.destroySoon(); for every connection of this server that becomes: send the answer and FIN,
  * keep reading and discarding while the client keeps sending, and close when it stops (its
  * FIN, or LINGER_IDLE_MS of silence) or after LINGER_TOTAL_MS at most. A slow client on a busy
  * machine then still reads its answer.
  */
-function lingerOnClose(socket: Socket | null): void {
-  if (!socket) return;
+function lingerOnClose(socket: Socket): void {
   socket.destroySoon = function lingeringClose(this: Socket) {
     if (this.writable) this.end();
     const cut = () => this.destroy();
@@ -309,7 +308,7 @@ export function createHttpServer(deps: HttpDeps): Server {
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
-    lingerOnClose(socket);
+    // Gently (lingerOnClose): the client may still be sending.
     socket.destroySoon();
   });
   // curl sends "Expect: 100-continue" for large bodies: check the token and size before

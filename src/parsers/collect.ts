@@ -2,7 +2,7 @@
  * The bookkeeping every parser shares: file errors (with exceptions applied as they are
  * found, and only the first N kept in detail), diagnostics, and the final report shape.
  */
-import { isExceptable, type FileError, type FileErrorKind, type FinalLine, type ParseOptions, type ParsedReport, type TransferStats } from './types.ts';
+import { isExceptable, type FileError, type FileErrorKind, type FinalLine, type ParseOptions, type ParsedReport } from './types.ts';
 
 const DEFAULT_MAX_FILE_ERRORS = 1000;
 const MAX_MESSAGES = 50;
@@ -15,17 +15,8 @@ export interface Collector {
   message(text: string): void;
   finalLine(code: number, text: string, line: number): void;
   readonly fileErrorCount: number;
-  report(r: {
-    format: string;
-    parserVersion: string;
-    code: number;
-    completed: boolean;
-    reason: string | null;
-    hint: string | null;
-    stats: TransferStats;
-    lines: number;
-    bytes: number;
-  }): ParsedReport;
+  /** The report, with the file errors, messages and final lines collected so far. */
+  report(r: Pick<ParsedReport, 'format' | 'parserVersion' | 'code' | 'completed' | 'reason' | 'hint' | 'stats' | 'lines' | 'bytes'>): ParsedReport;
 }
 
 export function createCollector(options: ParseOptions = {}): Collector {

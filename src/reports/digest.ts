@@ -4,9 +4,8 @@ import { results } from '../db/schema.ts';
 import { activeAcks } from '../acks/acknowledge.ts';
 import type { ServerState } from '../fleet/state.ts';
 import { failingPaths } from './problems.ts';
-import { isProblem, PROBLEM_STATES, rowOf, type AckInfo } from './summary.ts';
+import { fleetWithDetail, isProblem, PROBLEM_STATES, rowOf, type AckInfo } from './summary.ts';
 import { dayIn } from './days.ts';
-import { fleetStates, fleetStatus } from './status.ts';
 import type { SuspicionReason } from './suspicion-rules.ts';
 
 export interface DigestRow {
@@ -51,9 +50,7 @@ const STREAK_DAYS = 14;
 export async function buildFailureDigest(db: Db, now: Date, minDays: number, tz: string): Promise<FailureDigest> {
   const cutoff = now.getTime() - minDays * DAY_MS;
   // Narrow rows pick the failing servers; only those are read in full.
-  const states = await fleetStates(db, { now });
-  const failingIds = states.filter((s) => (s.lastSuccessAt ?? s.createdAt).getTime() <= cutoff && PROBLEM_STATES.includes(s.state)).map((s) => s.serverId);
-  const fleet = failingIds.length ? await fleetStatus(db, { serverIds: failingIds, now }) : [];
+  const { detail: fleet } = await fleetWithDetail(db, now, (s) => (s.lastSuccessAt ?? s.createdAt).getTime() <= cutoff && PROBLEM_STATES.includes(s.state));
   const okSince = (s: (typeof fleet)[number]) => (s.lastSuccessAt ?? s.server.createdAt).getTime();
   // Paused servers and servers still waiting for their first report are not failing.
   const failing = fleet

@@ -130,10 +130,6 @@ function toRemovedState(latest: ResultRow | null): ServerState {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function statusOf(s: ServerStatus): ServerState {
-  return s.state;
-}
-
 function worstFirst(a: ServerStatus, b: ServerStatus): number {
   return (
     STATE_SEVERITY[a.state] - STATE_SEVERITY[b.state] ||

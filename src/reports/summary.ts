@@ -146,15 +146,21 @@ export function countByStatus(fleet: ReadonlyArray<ServerStatus | ServerStateOnl
 }
 
 /**
- * Counts for the whole fleet, and the full rows of the servers in the given states only: what
- * the nightly, /backup and the App Home show (the ok servers are only counted).
+ * Counts for the whole fleet, and the full rows of the servers listed (those in the given
+ * states, or those the predicate picks) only: what the nightly, /backup, the App Home and the
+ * digest show (the ok servers are only counted).
  */
-export async function fleetWithDetail(db: Db, now: Date, listed: readonly ServerState[]): Promise<{ servers: number; counts: StateCounts; detail: ServerStatus[] }> {
+export async function fleetWithDetail(
+  db: Db,
+  now: Date,
+  listed: readonly ServerState[] | ((s: ServerStateOnly) => boolean),
+): Promise<{ servers: number; counts: StateCounts; detail: ServerStatus[] }> {
+  const picks = typeof listed === 'function' ? listed : (s: ServerStateOnly) => listed.includes(s.state);
   // One snapshot for both reads, so the counts and the listed rows agree.
   return db.transaction(
     async (tx) => {
       const states = await fleetStates(tx, { now });
-      const ids = states.filter((s) => listed.includes(s.state)).map((s) => s.serverId);
+      const ids = states.filter(picks).map((s) => s.serverId);
       const detail = ids.length ? await fleetStatus(tx, { serverIds: ids, now }) : [];
       return { servers: states.length, counts: countByStatus(states), detail };
     },

@@ -6,6 +6,7 @@
  */
 import { Agent, request } from 'node:http';
 import { selfCpuMs } from './cpu.ts';
+import { percentile } from './percentile.ts';
 import { reportTemplate, type ReportTemplate } from './gen-log.ts';
 
 export interface LoadConfig {
@@ -44,11 +45,6 @@ export interface LoadResult {
 interface Answer {
   status: number;
   body: string;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 async function run(cfg: LoadConfig): Promise<LoadResult> {

@@ -8,6 +8,7 @@ import { buildNightlySummary } from '../../src/reports/summary.ts';
 import { nightlyMessages } from '../../src/slack/views/nightly.ts';
 import { postgresDb } from '../helpers/db.ts';
 import { bulkLoad } from './bulk.ts';
+import { percentile } from './percentile.ts';
 import { startTestService } from '../helpers/service.ts';
 import { signSlackRequest, slashCommandBody } from '../helpers/slack-sign.ts';
 import { startSlackStandIn } from '../helpers/slack-standin.ts';
@@ -30,8 +31,6 @@ export interface SlackBenchResult {
   /** buildNightlySummary + its Block Kit messages for the whole fleet. */
   nightly: { runs: number; p50Ms: number; maxMs: number; problems: number; messages: number };
 }
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 
 const SECRET = 'bench-secret';
 
@@ -83,7 +82,7 @@ export async function slackCommandBench(servers: number, days: number, runs: num
           if (res.status !== 200 || !json.blocks?.length) throw new Error(`/backup ${text} answered ${res.status} without blocks`);
         }
         ms.sort((a, b) => a - b);
-        timings.push({ text, runs, p50Ms: pct(ms, 0.5), p99Ms: pct(ms, 0.99), maxMs: ms[ms.length - 1]! });
+        timings.push({ text, runs, p50Ms: percentile(ms, 50), p99Ms: percentile(ms, 99), maxMs: ms[ms.length - 1]! });
       }
       const nightlyMs: number[] = [];
       let problems = 0;
@@ -98,7 +97,7 @@ export async function slackCommandBench(servers: number, days: number, runs: num
         if (summary.servers !== servers) throw new Error(`the nightly summary counted ${summary.servers} servers, not ${servers}`);
       }
       nightlyMs.sort((a, b) => a - b);
-      return { servers, results: rows, seedSeconds, backfillSeconds, timings, nightly: { runs: nightlyMs.length, p50Ms: pct(nightlyMs, 0.5), maxMs: nightlyMs.at(-1)!, problems, messages } };
+      return { servers, results: rows, seedSeconds, backfillSeconds, timings, nightly: { runs: nightlyMs.length, p50Ms: percentile(nightlyMs, 50), maxMs: nightlyMs.at(-1)!, problems, messages } };
     } finally {
       await svc.stop();
     }
