@@ -23,3 +23,18 @@ export async function bulkLoad(db: Db, statements: SQL[]): Promise<{ backfillSec
   await db.execute(sql`analyze`);
   return { backfillSeconds };
 }
+
+/**
+ * `servers` servers named srv00001.., 20 to a customer ("Customer 0001"..), on 40 backup
+ * targets, added 400 days ago: the fleet the /backup and web benches seed their history for.
+ */
+export function fleetSeed(servers: number): SQL[] {
+  const customers = Math.ceil(servers / 20);
+  return [
+    sql`insert into customers (name) select 'Customer ' || lpad(g::text, 4, '0') from generate_series(1, ${customers}) g`,
+    sql`
+    insert into servers (customer_id, name, token_hash, target_host, created_at)
+    select 1 + (g % ${customers}), 'srv' || lpad(g::text, 5, '0'), md5(g::text) || md5((g + 1)::text), 'custbak' || (g % 40), now() - interval '400 days'
+    from generate_series(1, ${servers}) g`,
+  ];
+}

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { buildNightlySummary } from '../../src/reports/summary.ts';
 import { nightlyMessages } from '../../src/slack/views/nightly.ts';
 import { postgresDb } from '../helpers/db.ts';
-import { bulkLoad } from './bulk.ts';
+import { bulkLoad, fleetSeed } from './bulk.ts';
 import { percentile } from './percentile.ts';
 import { startTestService } from '../helpers/service.ts';
 import { signSlackRequest, slashCommandBody } from '../helpers/slack-sign.ts';
@@ -37,11 +37,7 @@ const SECRET = 'bench-secret';
 /** Seeds with generate_series: every 20th server-day failed with code 23 and one file error. */
 async function seed(db: Awaited<ReturnType<typeof postgresDb>>['database']['db'], servers: number, days: number): Promise<{ rows: number; backfillSeconds: number }> {
   const { backfillSeconds } = await bulkLoad(db, [
-    sql`insert into customers (name) select 'Customer ' || lpad(g::text, 4, '0') from generate_series(1, ${Math.ceil(servers / 20)}) g`,
-    sql`
-    insert into servers (customer_id, name, token_hash, target_host, created_at)
-    select 1 + (g % ${Math.ceil(servers / 20)}), 'srv' || lpad(g::text, 5, '0'), md5(g::text) || md5((g + 1)::text), 'custbak' || (g % 40), now() - interval '400 days'
-    from generate_series(1, ${servers}) g`,
+    ...fleetSeed(servers),
     sql`
     insert into results (server_id, parser_version, format, code, status, meaning, completed, file_error_count, backup_at)
     select s.id, 'rsync/1', 'rsync',

@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { postgresDb } from '../helpers/db.ts';
-import { bulkLoad } from './bulk.ts';
+import { bulkLoad, fleetSeed } from './bulk.ts';
 import { percentile } from './percentile.ts';
 import { startTestService } from '../helpers/service.ts';
 import { signInUrl, webSecret } from '../../src/web/auth.ts';
@@ -28,11 +28,7 @@ export interface WebBenchResult {
 /** A year of nightly results: mostly ok, some failed, incomplete, missing and ok by exceptions. */
 async function seed(db: Awaited<ReturnType<typeof postgresDb>>['database']['db'], servers: number, days: number): Promise<number> {
   await bulkLoad(db, [
-    sql`insert into customers (name) select 'Customer ' || lpad(g::text, 4, '0') from generate_series(1, ${Math.ceil(servers / 20)}) g`,
-    sql`
-    insert into servers (customer_id, name, token_hash, target_host, created_at)
-    select 1 + (g % ${Math.ceil(servers / 20)}), 'srv' || lpad(g::text, 5, '0'), md5(g::text) || md5((g + 1)::text), 'custbak' || (g % 40), now() - interval '400 days'
-    from generate_series(1, ${servers}) g`,
+    ...fleetSeed(servers),
     sql`
     insert into results (server_id, parser_version, format, code, status, meaning, completed, ok_by_exceptions, backup_at)
     select s.id, 'rsync/1', 'rsync', v.code, v.status, v.meaning, v.status <> 'incomplete', v.exc,
