@@ -14,4 +14,13 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
+  {
+    // The bin is CommonJS on purpose: Node starts it without its ES module loader.
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'readonly', __dirname: 'readonly', __filename: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

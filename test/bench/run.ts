@@ -182,7 +182,7 @@ async function parseBench(
 
 // ---------------------------------------------------------------- whole CLI processes
 
-const BIN = join(HERE, '../../src/bin/backupbot.js');
+const BIN = join(HERE, '../../src/bin/backupbot.cjs');
 const PROCESS_RUNS = 7;
 const TARGET_HELP_MS = 300;
 const TARGET_CLI_PARSE_RATIO = 3;

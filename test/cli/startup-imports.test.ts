@@ -1,11 +1,21 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/process.ts';
 
 const TRACE = join(import.meta.dirname, '../helpers/trace-packages.js');
 const FIXTURE = join(import.meta.dirname, '../fixtures/rsync/ok-stats.log');
+const ROOT = join(import.meta.dirname, '../..');
 const HEAVY = ['@slack/bolt', '@slack/web-api', '@electric-sql/pglite', 'postgres', 'drizzle-orm', 'pino', 'zod'];
+
+/** True when dist/.built is newer than every source file, as the bin decides. */
+function buildIsCurrent(): boolean {
+  const stamp = join(ROOT, 'dist', '.built');
+  if (!existsSync(stamp)) return false;
+  const sources = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  return sources.every((f) => statSync(join(ROOT, 'src', f)).mtimeMs <= statSync(stamp).mtimeMs);
+}
 
 /** Runs the bin and returns its exit status, stdout and the packages it loaded. */
 function packagesLoaded(args: string[], env: Record<string, string> = {}) {
@@ -43,5 +53,23 @@ describe('backupbot start-up with a database command', () => {
     const r = packagesLoaded(['server', 'list', '--json'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', DB_CONNECT_TIMEOUT_MS: '500' });
     expect(r.packages.has('postgres')).toBe(true);
     expect(r.packages.has('zod')).toBe(true);
+  });
+});
+
+describe('the compiled CLI', () => {
+  it('runs the CommonJS bundle with the code cache the build saved (or the sources, once one is edited)', () => {
+    const r = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8', env: { ...process.env, BACKUPBOT_TRACE_START: '1' } });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    // After npm ci (and so in CI) the build is current; while someone edits src/ without
+    // rebuilding, the bin must run the sources instead of the stale bundle.
+    if (buildIsCurrent()) expect(r.stderr).toMatch(/ran .*dist\/bundle\/cli\.cjs \(code cache: used\)/);
+    else expect(r.stderr).not.toContain('dist/bundle');
+  });
+
+  it('still answers at the old bin path, src/bin/backupbot.js (systemd units written for it)', () => {
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '../../src/bin/backupbot.js'), 'parse', FIXTURE, '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ format: 'rsync', status: 'ok' });
   });
 });

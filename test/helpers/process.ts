@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-export const BIN = join(import.meta.dirname, '../../src/bin/backupbot.js');
+export const BIN = join(import.meta.dirname, '../../src/bin/backupbot.cjs');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
