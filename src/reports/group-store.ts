@@ -172,7 +172,9 @@ export async function storeSmallReports(db: Db, items: readonly { report: SmallR
     // One statement from here: it starts after the locks are held, so its snapshot sees any
     // upload with the same key that committed while this batch waited.
     const stored = tx.execute(sql`
-      with blobs as (
+      -- Materialised: evaluated once. Inlined (the default for a CTE used once), the two
+      -- conversions ran again for every upload of the batch, over the whole batch's bytes.
+      with blobs as materialized (
         select convert_to(${Buffer.concat(text, textBytes).toString('utf8')}::text, 'UTF8') as t, ${Buffer.concat(binary, binaryBytes)}::bytea as b
       ), input as (
         select m.*, substring(case when m.src = 't' then blobs.t else blobs.b end from m.off + 1 for m.len) as data
