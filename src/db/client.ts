@@ -16,6 +16,14 @@ import * as schema from './schema.ts';
 /** One type for both drivers: every query in backupbot is written against this. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/**
+ * A setting the Postgres server reported to postgres.js when it connected (server_encoding,
+ * server_version, ...); undefined on PGlite, which reports none this way.
+ */
+export function serverParameter(db: Db, name: string): string | undefined {
+  return (db as { $client?: { parameters?: Record<string, string> } }).$client?.parameters?.[name];
+}
+
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';

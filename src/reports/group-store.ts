@@ -1,7 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
 import { isUnavailable } from '../db/health.ts';
+import { serverParameter, type Db } from '../db/client.ts';
 import { rowsOf } from '../db/rows.ts';
 import { cleanParsed, cleanVerdict } from './sanitize.ts';
 import { storeSmallReport, type RetryRule, type SmallReport, type Stored } from './store-small.ts';
@@ -142,6 +141,7 @@ export async function storeSmallReports(db: Db, items: readonly { report: SmallR
   // Every statement here has the same text whatever the batch holds (the uploads' fields go
   // as one JSON array, their bodies as one text and one bytea parameter cut up by offset), so
   // the driver prepares each once per connection and can send the two back to back.
+  const textBodies = bodiesGoAsText(db);
   const text: Buffer[] = [];
   const binary: Buffer[] = [];
   let textBytes = 0;
@@ -149,7 +149,7 @@ export async function storeSmallReports(db: Db, items: readonly { report: SmallR
   const meta = JSON.stringify(
     unique.map((u) => {
       const bytes = u.report.bytes;
-      const asText = sendsAsText(bytes);
+      const asText = textBodies && bytes.indexOf(0) === -1;
       const at = asText ? textBytes : binaryBytes;
       if (asText) {
         text.push(bytes);
@@ -175,7 +175,7 @@ export async function storeSmallReports(db: Db, items: readonly { report: SmallR
       -- Materialised: evaluated once. Inlined (the default for a CTE used once), the two
       -- conversions ran again for every upload of the batch, over the whole batch's bytes.
       with blobs as materialized (
-        select convert_to(${Buffer.concat(text, textBytes).toString('utf8')}::text, 'UTF8') as t, ${Buffer.concat(binary, binaryBytes)}::bytea as b
+        select convert_to(${Buffer.concat(text, textBytes).toString('latin1')}::text, 'LATIN1') as t, ${Buffer.concat(binary, binaryBytes)}::bytea as b
       ), input as (
         select m.*, substring(case when m.src = 't' then blobs.t else blobs.b end from m.off + 1 for m.len) as data
         from jsonb_to_recordset(${meta}::jsonb) as m(
@@ -249,15 +249,18 @@ export async function storeSmallReports(db: Db, items: readonly { report: SmallR
 }
 
 /**
- * Whether an upload's bytes can go as text. Logs are nearly always UTF-8: as text they cross
- * the wire once, where bytea goes as hex, twice their size, which the driver has to write and
- * Postgres to decode (the biggest CPU cost of an upload here). Valid UTF-8 without NUL becomes
- * the same bytes again with convert_to (a server encoding that cannot hold a character
- * refuses it rather than change it, and the batch then falls back to storing each upload on
- * its own, as bytea). Anything else goes as bytea.
+ * Whether upload bodies can go to this database as text: a Postgres server (postgres.js)
+ * whose encoding is UTF8. A body (without NUL, which text cannot hold) then goes as Latin-1
+ * text: each byte becomes the character of the same number, which the driver sends as UTF-8
+ * and convert_to(..., 'LATIN1') turns back into exactly the bytes that arrived, valid UTF-8
+ * or not. Making that string is a copy, where decoding the body as UTF-8 and encoding it
+ * again cost more CPU than any other step of an upload; bytea goes as hex, twice the size,
+ * for the driver to write and Postgres to decode. Anything else gets every body as bytea:
+ * another server encoding, and PGlite, which sends bytea as binary at no cost and cannot
+ * load Postgres's LATIN1 conversion (its query then never answers).
  */
-function sendsAsText(bytes: Buffer): boolean {
-  return isUtf8(bytes) && bytes.indexOf(0) === -1;
+function bodiesGoAsText(db: Db): boolean {
+  return serverParameter(db, 'server_encoding') === 'UTF8';
 }
 
 /** One upload's fields, named as the statement's input columns. */

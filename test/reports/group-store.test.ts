@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { eq, inArray } from 'drizzle-orm';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serverParameter } from '../../src/db/client.ts';
 import { fileErrors, reports, results } from '../../src/db/schema.ts';
 import { classify } from '../../src/reports/classify.ts';
 import { GroupStore } from '../../src/reports/group-store.ts';
@@ -78,6 +80,27 @@ describe.each(DATABASES)('group commit of small uploads on %s', (_kind, open) =>
       const errs = await t.database.db.select().from(fileErrors).where(eq(fileErrors.resultId, r.id));
       expect(errs.map((e) => e.path)).toEqual(i % 4 === 3 ? [`/srv/many-${i}/locked.pst`] : []);
     }
+  });
+
+  it('gives back every body byte for byte, whatever bytes it holds (property: random bytes, invalid UTF-8, NUL, Latin-1)', async () => {
+    const store = new GroupStore(t.database.db, { maxInFlight: 1, maxBatch: 8, maxBatchBytes: 1024 * 1024 });
+    // Bytes from the whole range, weighted toward what breaks text handling: high bytes
+    // (Latin-1 / broken UTF-8), the start of multi-byte sequences, CR, NUL, backslashes.
+    const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x00, 0x0d, 0x5c, 0x80, 0xa0, 0xc2, 0xc3, 0xe2, 0xef, 0xf0, 0xff));
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(byte, { maxLength: 300 }), { minLength: 2, maxLength: 6 }), async (arrays) => {
+        round++;
+        const bodies = arrays.map((a) => Buffer.from(a));
+        const stored = await Promise.all(bodies.map((b, i) => store.store(smallReport(serverId, b), { key: `bytes-${round}-${i}`, windowMs: 600_000 })));
+        for (const [i, s] of stored.entries()) expect(await rawOf(t, s.reportId)).toEqual(bodies[i]);
+      }),
+      { numRuns: 40, examples: [[[[0xc3, 0xa9, 0x0a], [0xff, 0xfe, 0x41], [0x00], []]]] },
+    );
+    // The shared path was taken (more than one upload per commit), not only one by one, and
+    // on Postgres it sent the bodies as text (the server said its encoding at connect time).
+    expect(Math.max(...store.batchSizes)).toBeGreaterThan(1);
+    expect(serverParameter(t.database.db, 'server_encoding')).toBe(t.database.kind === 'postgres' ? 'UTF8' : undefined);
   });
 
   it('answers retries within one batch, and of an earlier batch, as duplicates of the one stored report', async () => {
