@@ -75,6 +75,10 @@ async function bundle() {
       keepNames: true,
       sourcemap: true,
       logLevel: 'error',
+      // import() of a package left outside the bundle becomes require(): the bin compiles the
+      // bundle with vm.Script, where import() needs a loader callback that a code cache
+      // drops. Every such package has a CommonJS entry.
+      supported: { 'dynamic-import': false },
       // CommonJS has no import.meta: the bundle's own file URL stands in for it.
       define: { 'import.meta.url': '__bundleUrl' },
       banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
