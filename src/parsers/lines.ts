@@ -1,3 +1,5 @@
+import { scanLines } from './simd-scan.ts';
+
 /**
  * Cuts a byte stream into lines for every parser (rsync, restic, borg, TSM): the caller
  * gets each line as a slice of the buffer it came in, so a line that is not interesting
@@ -10,6 +12,12 @@
  * the last one was.
  */
 export const MAX_LINE_BYTES = 16 * 1024;
+/**
+ * Chunk sizes the WebAssembly scan takes (simd-scan.ts): below, its copy of the chunk
+ * costs more than it saves; above, memory the module kept would stay that big for good.
+ */
+const SIMD_MIN_BYTES = 16 * 1024;
+const SIMD_MAX_BYTES = 8 * 1024 * 1024;
 const NL = 0x0a;
 const CR = 0x0d;
 
@@ -52,7 +60,13 @@ export function skipTable(prefixes: readonly string[], keepFirst: readonly numbe
   return table;
 }
 
-export function createLineSplitter(onLine: LineHandler, skip?: SkipTable): LineSplitter {
+export interface SplitterOptions {
+  /** Let big chunks go through the WebAssembly scan when it can run (default true). */
+  simd?: boolean;
+}
+
+export function createLineSplitter(onLine: LineHandler, skip?: SkipTable, options: SplitterOptions = {}): LineSplitter {
+  const simd = options.simd ?? true;
   let carry: Buffer | null = null;
   let lineNo = 0;
   let bytes = 0;
@@ -61,9 +75,17 @@ export function createLineSplitter(onLine: LineHandler, skip?: SkipTable): LineS
   let scanNul = true;
 
   function deliver(buf: Buffer, start: number, end: number): void {
-    lineNo++;
+    emit(buf, start, end, ++lineNo);
+  }
+
+  function emit(buf: Buffer, start: number, end: number, n: number): void {
     if (end > start && buf[end - 1] === CR) end--;
-    onLine(buf, start, end, lineNo);
+    onLine(buf, start, end, n);
+  }
+
+  /** A kept line from the WebAssembly scan, `end` at its newline: cut as the loop below cuts. */
+  function emitScanned(buf: Buffer, start: number, end: number, n: number): void {
+    emit(buf, start, end - start > MAX_LINE_BYTES ? start + MAX_LINE_BYTES : end, n);
   }
 
   return {
@@ -104,7 +126,16 @@ export function createLineSplitter(onLine: LineHandler, skip?: SkipTable): LineS
           nl = buf.indexOf(NL, pos);
         }
       } else {
-        // The hot loop of a big log: most lines end here, counted without a call.
+        const rest = buf.length - pos;
+        const scanned = simd && nl !== -1 && rest >= SIMD_MIN_BYTES && rest <= SIMD_MAX_BYTES ? scanLines(buf, pos, skip, lineNo, lastSkipped, emitScanned) : null;
+        if (scanned !== null) {
+          lineNo = scanned.lineNo;
+          lastSkipped = scanned.lastSkipped;
+          pos = scanned.rest;
+          nl = -1;
+        }
+        // The hot loop of a big log (where WebAssembly is missing, or for small chunks): most
+        // lines end here, counted without a call.
         while (nl !== -1) {
           if (nl - pos >= 2 && skip[(buf[pos]! << 8) | buf[pos + 1]!] === 1) lastSkipped = ++lineNo;
           else deliver(buf, pos, nl - pos > MAX_LINE_BYTES ? pos + MAX_LINE_BYTES : nl);
